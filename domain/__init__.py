@@ -1,0 +1,1 @@
+"""The command side: aggregates, their events, and the use cases that change them."""

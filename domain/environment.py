@@ -1,0 +1,19 @@
+"""The Environment aggregate: the one idgov installation, created on first start."""
+
+from __future__ import annotations
+
+from eventsourcing.domain import event
+
+from domain.events import EventContext, IdgovAggregate
+
+ENVIRONMENT_ID = "environment"
+
+
+class Environment(IdgovAggregate):
+    @staticmethod
+    def create_id(**_: object) -> str:
+        return ENVIRONMENT_ID
+
+    @event("Initialized")
+    def __init__(self, admin_api_key_id: str, context: EventContext) -> None:
+        self.admin_api_key_id = admin_api_key_id

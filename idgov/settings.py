@@ -1,0 +1,39 @@
+"""Every setting idgov reads, from the environment with the prefix IDGOV_."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDGOV_", extra="ignore")
+
+    # PostgreSQL. Unset means: start the embedded server with its data under data_dir.
+    database_url: str | None = None
+    data_dir: Path = Path(".idgov")
+    db_pool_size: int = Field(default=10, ge=1)
+
+    # HTTP.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    bootstrap_api_key: str | None = Field(default=None, pattern=r"^sk_[A-Za-z0-9_]{16,}$")
+
+    # Kafka. Unset means: projections follow the event store in-process.
+    kafka_bootstrap: str | None = None
+    kafka_topic: str = "idgov.events.v1"
+    kafka_partitions: int = Field(default=6, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    kafka_group_prefix: str = "idgov.projection."
+    event_source: str = "urn:idgov"
+
+    # Pipeline tuning.
+    relay_batch_size: int = Field(default=500, ge=1)
+    projection_batch_size: int = Field(default=500, ge=1)
+
+    # Consistent reads wait at most this long for the read model, then answer 503.
+    consistency_timeout_ms: int = Field(default=5000, ge=0)
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "info"
