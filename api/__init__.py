@@ -1,0 +1,1 @@
+"""The HTTP API: WorkOS-compatible routes plus idgov's extensions."""

@@ -1,0 +1,124 @@
+"""Dependencies routes declare in their signatures (``Annotated`` aliases keep them short)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg import Connection
+from psycopg.rows import DictRow
+
+from api.context import event_context
+from api.errors import ApiError
+from api.services import Services
+from domain.application import Committed, IdentityApplication
+from domain.events import Actor, EventContext
+from projections.pagination import PageRequest
+
+CONSISTENCY = "X-Idgov-Consistency"
+TOKEN = "X-Idgov-Consistency-Token"
+READ_POSITION = "X-Idgov-Read-Position"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_commands(services: ServicesDep) -> IdentityApplication:
+    return services.commands
+
+
+Commands = Annotated[IdentityApplication, Depends(get_commands)]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def authenticate(
+    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Actor:
+    if credentials is None:
+        raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
+    key = services.commands.authenticate(credentials.credentials)
+    if key is None:
+        raise ApiError(401, "unauthorized", "Invalid API key.")
+    return Actor(type="api_key", id=key.id, name=key.name)
+
+
+CurrentActor = Annotated[Actor, Depends(authenticate)]
+
+
+def get_event_context(request: Request, actor: CurrentActor) -> EventContext:
+    return event_context(request, actor)
+
+
+CommandContext = Annotated[EventContext, Depends(get_event_context)]
+
+
+def committed(response: Response, result: Committed[object], commands: IdentityApplication) -> None:
+    """Hand the command's event-store position back as the consistency token."""
+    position = result.position if result.position is not None else commands.recorder.max_notification_id() or 0
+    response.headers[TOKEN] = str(position)
+
+
+def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
+    """A read-model connection, once the model is as fresh as the request asks.
+
+    ``X-Idgov-Consistency``: ``fully_consistent`` (default: everything committed before the
+    read began), ``at_least_as_fresh`` (with ``X-Idgov-Consistency-Token``), or
+    ``minimize_latency`` (the model as it is). The position answered at is returned in
+    ``X-Idgov-Read-Position``.
+    """
+
+    def dependency(
+        services: ServicesDep,
+        response: Response,
+        _: CurrentActor,
+        consistency: Annotated[
+            Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"] | None,
+            Header(alias=CONSISTENCY),
+        ] = None,
+        token: Annotated[str | None, Header(alias=TOKEN, pattern=r"^\d{1,19}$")] = None,
+    ) -> Iterator[Connection[DictRow]]:
+        freshness = services.freshness[projection]
+        mode = consistency or ("at_least_as_fresh" if token else "fully_consistent")
+        if mode == "at_least_as_fresh":
+            if token is None:
+                raise ApiError(
+                    400, "consistency_token_required", f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}."
+                )
+            reached = freshness.wait_for(int(token), services.consistency_timeout)
+        elif mode == "fully_consistent":
+            reached = freshness.wait_for_everything_committed(services.consistency_timeout)
+        else:
+            reached = freshness.watermark()
+        response.headers[READ_POSITION] = str(reached)
+        with services.reads.connection() as conn:
+            yield conn
+
+    return dependency
+
+
+def page_request(
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    before: Annotated[str | None, Query(max_length=255)] = None,
+    after: Annotated[str | None, Query(max_length=255)] = None,
+    order: Annotated[Literal["asc", "desc", "normal"], Query()] = "desc",
+) -> PageRequest:
+    if before is not None and after is not None:
+        raise ApiError(
+            422,
+            "invalid_request_parameters",
+            "Send either 'before' or 'after', not both.",
+            errors=[{"field": "before", "code": "mutually_exclusive"}],
+        )
+    return PageRequest(limit=limit, before=before, after=after, order=order)
+
+
+Pagination = Annotated[PageRequest, Depends(page_request)]
+DirectoryReader = Annotated[Connection[DictRow], Depends(fresh("directory"))]

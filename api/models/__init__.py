@@ -1,0 +1,1 @@
+"""Request and response bodies, one module per area, named by direction (…Create, …Update, …Public)."""

@@ -1,0 +1,140 @@
+"""The relay: publishes every event of the notification log to Kafka, in order, at least once.
+
+It reads the log after its last recorded position, publishes a batch with an idempotent
+``acks=all`` producer, waits for the broker to acknowledge all of it, and only then records
+the batch's last position (eventsourcing tracking, in schema ``relay``). After a crash it
+resumes from that position; what it publishes twice, consumers recognise by position.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import structlog
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
+from psycopg import sql
+
+from consumers.messages import Message, event_message, watermark_message
+from domain.application import IdentityApplication
+from domain.catalog import is_public
+
+log = structlog.get_logger("idgov.relay")
+
+
+def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int) -> None:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="idgov-admin")
+    try:
+        admin.create_topics([NewTopic(topic, partitions, replication_factor)])
+        log.info("topic_created", topic=topic, partitions=partitions)
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        admin.close()
+
+
+def new_producer(bootstrap: str) -> KafkaProducer:
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id="idgov-relay",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        compression_type=None,
+        max_in_flight_requests_per_connection=5,
+    )
+
+
+def partition_for(key: bytes | None, partitions: list[int]) -> int:
+    """Kafka's default keyed partitioning (murmur2), chosen here so watermarks can follow."""
+    assert key is not None
+    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+
+
+class Relay:
+    def __init__(
+        self,
+        app: IdentityApplication,
+        tracking: PostgresTrackingRecorder,
+        producer: KafkaProducer,
+        *,
+        topic: str,
+        source: str,
+        batch_size: int = 500,
+    ) -> None:
+        self.app = app
+        self.tracking = tracking
+        self.producer = producer
+        self.topic = topic
+        self.source = source
+        self.batch_size = batch_size
+        self.position = tracking.max_tracking_id(topic) or 0
+
+    def run(self, stop: threading.Event) -> None:
+        log.info("relay_started", topic=self.topic, position=self.position)
+        recorder = self.app.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        with recorder.datastore.get_connection() as listener:
+            listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name)))
+            while not stop.is_set():
+                if self.relay_once() < self.batch_size:
+                    for _ in listener.notifies(timeout=0.5, stop_after=1):
+                        pass
+        log.info("relay_stopped", position=self.position)
+
+    def relay_once(self) -> int:
+        """Publish the next batch; returns how many notifications it covered."""
+        notifications = self.app.recorder.select_notifications(
+            start=self.position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        started = time.perf_counter()
+        published = self._publish(notifications)
+        last = notifications[-1].id
+        self.tracking.insert_tracking(Tracking(self.topic, last))
+        self.position = last
+        log.info(
+            "relay_batch",
+            position=last,
+            notifications=len(notifications),
+            published=published,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+        return len(notifications)
+
+    def _publish(self, notifications: Sequence[Notification]) -> int:
+        partitions = sorted(self.producer.partitions_for(self.topic) or [])
+        if not partitions:
+            raise RuntimeError(f"topic {self.topic!r} has no partitions")
+        futures = []
+        reached: dict[int, int] = {}
+        for notification in notifications:
+            event = self.app.mapper.to_domain_event(notification)
+            if not is_public(event):
+                continue
+            message = event_message(event, notification.id, self.source)
+            partition = partition_for(message.key, partitions)
+            futures.append(self._send(message, partition))
+            reached[partition] = notification.id
+        # Tell every partition how far the log has been published, so projections
+        # know they are complete up to the batch's last position.
+        last = notifications[-1].id
+        for partition in partitions:
+            if reached.get(partition) != last:
+                futures.append(self._send(watermark_message(last), partition))
+        self.producer.flush()
+        for future in futures:
+            future.get(timeout=30)  # raises if the broker did not acknowledge
+        return len(futures)
+
+    def _send(self, message: Message, partition: int):  # type: ignore[no-untyped-def]
+        return self.producer.send(
+            self.topic, key=message.key, value=message.value, headers=message.headers, partition=partition
+        )

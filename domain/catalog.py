@@ -1,0 +1,33 @@
+"""Every event type idgov records, by its public name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.api_keys import ApiKey
+from domain.environment import Environment
+from domain.events import DomainEvent, IdgovAggregate, event_type
+from domain.memberships import OrganizationMembership
+from domain.organizations import Organization
+from domain.uniqueness import Claim
+from domain.users import User
+
+PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Environment, ApiKey, Organization, User, OrganizationMembership)
+INTERNAL_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Claim,)
+
+
+def _events_of(aggregate: type[IdgovAggregate]) -> list[type[Any]]:
+    return [
+        value
+        for name, value in vars(aggregate).items()
+        if name != "Event" and isinstance(value, type) and issubclass(value, DomainEvent)
+    ]
+
+
+EVENT_CLASSES: dict[str, type[Any]] = {
+    event_type(cls): cls for aggregate in PUBLIC_AGGREGATES for cls in _events_of(aggregate)
+}
+
+
+def is_public(event: Any) -> bool:
+    return event_type(type(event)) in EVENT_CLASSES

@@ -1,0 +1,107 @@
+"""Wiring: builds the command side, the read models and the API's services from settings."""
+
+from __future__ import annotations
+
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+
+from api.services import Services
+from domain.application import IdentityApplication
+from idgov.database import Database
+from idgov.settings import Settings
+from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
+from projections.directory import DirectoryModel, queries
+from projections.freshness import Freshness
+
+READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel}
+
+
+class ReadSideMembershipIndex:
+    """Lets cascades find memberships, from a directory model that has seen every commit."""
+
+    def __init__(self, freshness: Freshness, datastore: PostgresDatastore, timeout: float) -> None:
+        self.freshness = freshness
+        self.datastore = datastore
+        self.timeout = timeout
+
+    def membership_ids(self, *, organization_id: str | None = None, user_id: str | None = None) -> list[str]:
+        self.freshness.wait_for_everything_committed(self.timeout)
+        with self.datastore.pool.connection() as conn:
+            return queries.membership_ids(conn, organization_id=organization_id, user_id=user_id)
+
+
+class System:
+    """One process's view of idgov: the event store, the read models and how fresh they are."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.env = database.eventsourcing_env(settings.db_pool_size)
+        self.commands = IdentityApplication(env=self.env)
+        self.reads = self.datastore("public", settings.db_pool_size)
+        self.views = {name: self.open_view(name) for name in READ_MODELS}
+        timeout = settings.consistency_timeout_ms / 1000
+        self.freshness = {
+            name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_position)
+            for name in READ_MODELS
+        }
+        self.commands.membership_index = ReadSideMembershipIndex(
+            self.freshness["directory"], self.reads, timeout
+        )
+
+    @property
+    def kafka(self) -> bool:
+        return self.settings.kafka_bootstrap is not None
+
+    @property
+    def streams_pattern(self) -> str:
+        return f"{self.settings.kafka_topic}:%" if self.kafka else EVENT_STORE_STREAM
+
+    def kafka_streams(self) -> list[str]:
+        return [kafka_stream(self.settings.kafka_topic, p) for p in range(self.settings.kafka_partitions)]
+
+    def event_store_position(self) -> int:
+        return self.commands.recorder.max_notification_id() or 0
+
+    def datastore(self, schema: str, pool_size: int = 2) -> PostgresDatastore:
+        store = PostgresDatastore(
+            dbname=self.database.dbname,
+            host=self.database.host,
+            port=self.database.port,
+            user=self.database.user,
+            password=self.database.password,
+            schema=schema,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            originator_id_type="text",
+        )
+        store.pool.open()
+        return store
+
+    def open_view(self, name: str, schema: str | None = None) -> ProjectionView:
+        view = ProjectionView(self.datastore(schema or name), READ_MODELS[name]())
+        view.create_table()
+        return view
+
+    def relay_tracking(self) -> PostgresTrackingRecorder:
+        """The relay's position: eventsourcing tracking in schema ``relay``, one row per topic."""
+        store = self.datastore("relay", 1)
+        with store.transaction(commit=True) as cursor:
+            cursor.execute("CREATE SCHEMA IF NOT EXISTS relay")
+        tracking = PostgresTrackingRecorder(store, tracking_table_name="tracking")
+        tracking.create_table()
+        return tracking
+
+    def services(self) -> Services:
+        return Services(
+            commands=self.commands,
+            reads=self.reads.pool,
+            freshness=self.freshness,
+            consistency_timeout=self.settings.consistency_timeout_ms / 1000,
+            mode="kafka" if self.kafka else "embedded",
+        )
+
+    def close(self) -> None:
+        for view in self.views.values():
+            view.datastore.close()
+        self.reads.close()
+        self.commands.close()

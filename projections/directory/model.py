@@ -1,0 +1,144 @@
+"""Tables of the directory read model, and how each event changes them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from collections.abc import Callable
+from typing import Any
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
+
+from domain.memberships import OrganizationMembership as M
+from domain.organizations import Organization as O
+from domain.users import User as U
+from projections.base import Handler, ReadModel
+
+
+class DirectoryModel(ReadModel):
+    name = "directory"
+
+    def tables(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS organizations ("
+            " id text PRIMARY KEY, name text NOT NULL, external_id text UNIQUE,"
+            " metadata jsonb NOT NULL, domains jsonb NOT NULL, stripe_customer_id text,"
+            " allow_profiles_outside_organization boolean NOT NULL,"
+            " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS organizations_domains ON organizations USING gin (domains jsonb_path_ops)",
+            "CREATE TABLE IF NOT EXISTS users ("
+            " id text PRIMARY KEY, email text NOT NULL UNIQUE, first_name text, last_name text,"
+            " email_verified boolean NOT NULL, external_id text UNIQUE, metadata jsonb NOT NULL,"
+            " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS memberships ("
+            " id text PRIMARY KEY, user_id text NOT NULL, organization_id text NOT NULL,"
+            " status text NOT NULL, role_slugs text[] NOT NULL,"
+            " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS memberships_by_organization ON memberships (organization_id, id)",
+            "CREATE INDEX IF NOT EXISTS memberships_by_user ON memberships (user_id, id)",
+        ]
+
+    def handlers(self) -> dict[type[Any], Handler]:
+        return {
+            O.Created: _organization_created,
+            O.Renamed: _set("organizations", name="name"),
+            O.ExternalIdChanged: _set("organizations", external_id="external_id"),
+            O.MetadataChanged: _set("organizations", metadata="metadata"),
+            O.DomainsChanged: _set("organizations", domains=_domains),
+            O.StripeCustomerIdChanged: _set("organizations", stripe_customer_id="stripe_customer_id"),
+            O.ProfilesPolicyChanged: _set(
+                "organizations", allow_profiles_outside_organization="allow_profiles_outside_organization"
+            ),
+            O.Deleted: _delete("organizations"),
+            U.Created: _user_created,
+            U.Renamed: _set("users", first_name="first_name", last_name="last_name"),
+            U.EmailChanged: _set("users", email="email", email_verified="email_verified"),
+            U.EmailVerificationChanged: _set("users", email_verified="email_verified"),
+            U.ExternalIdChanged: _set("users", external_id="external_id"),
+            U.MetadataChanged: _set("users", metadata="metadata"),
+            U.Deleted: _delete("users"),
+            M.Created: _membership_created,
+            M.RolesChanged: _set("memberships", role_slugs="role_slugs"),
+            M.Deactivated: _set_constant("memberships", status="inactive"),
+            M.Reactivated: _set_constant("memberships", status="active"),
+            M.Deleted: _delete("memberships"),
+        }
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Jsonb(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _domains(event: Any) -> Jsonb:
+    return Jsonb([asdict(domain) for domain in event.domains])
+
+
+def _update(cursor: Cursor[DictRow], table: str, event: Any, columns: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{column} = %s" for column in columns)
+    cursor.execute(
+        f"UPDATE {table} SET {assignments}, updated_at = %s WHERE id = %s",
+        [*columns.values(), event.timestamp, event.originator_id],
+    )
+
+
+def _set(table: str, **columns: str | Callable[[Any], Any]) -> Handler:
+    """Copy event attributes (or values derived from the event) into the row the event is about."""
+
+    def handle(cursor: Cursor[DictRow], event: Any) -> None:
+        values = {
+            column: source(event) if callable(source) else _value(getattr(event, source))
+            for column, source in columns.items()
+        }
+        _update(cursor, table, event, values)
+
+    return handle
+
+
+def _set_constant(table: str, **columns: Any) -> Handler:
+    def handle(cursor: Cursor[DictRow], event: Any) -> None:
+        _update(cursor, table, event, columns)
+
+    return handle
+
+
+def _delete(table: str) -> Handler:
+    def handle(cursor: Cursor[DictRow], event: Any) -> None:
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", (event.originator_id,))
+
+    return handle
+
+
+def _organization_created(cursor: Cursor[DictRow], e: O.Created) -> None:
+    cursor.execute(
+        "INSERT INTO organizations (id, name, external_id, metadata, domains, stripe_customer_id,"
+        " allow_profiles_outside_organization, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            e.originator_id, e.name, e.external_id, Jsonb(e.metadata), _domains(e),
+            e.stripe_customer_id, e.allow_profiles_outside_organization, e.timestamp, e.timestamp,
+        ),
+    )
+
+
+def _user_created(cursor: Cursor[DictRow], e: U.Created) -> None:
+    cursor.execute(
+        "INSERT INTO users (id, email, first_name, last_name, email_verified, external_id, metadata,"
+        " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            e.originator_id, e.email, e.first_name, e.last_name, e.email_verified, e.external_id,
+            Jsonb(e.metadata), e.timestamp, e.timestamp,
+        ),
+    )
+
+
+def _membership_created(cursor: Cursor[DictRow], e: M.Created) -> None:
+    cursor.execute(
+        "INSERT INTO memberships (id, user_id, organization_id, status, role_slugs, created_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (e.originator_id, e.user_id, e.organization_id, e.status, list(e.role_slugs), e.timestamp, e.timestamp),
+    )
