@@ -174,6 +174,12 @@ def create_api_key(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{result.value.id}\n{secret}")
 
 
+def contract(settings: Settings, _: argparse.Namespace) -> None:
+    from consumers.contract import render
+
+    sys.stdout.write(render())
+
+
 def _kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap:
         sys.exit("IDGOV_KAFKA_BOOTSTRAP is not set.")
@@ -196,6 +202,9 @@ def main(argv: list[str] | None = None) -> None:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("name", choices=sorted(READ_MODELS))
         sub.set_defaults(run=handler)
+    commands.add_parser("contract", help="print the AsyncAPI document of the event topic").set_defaults(
+        run=contract
+    )
     key = commands.add_parser("create-api-key", help="create an API key and print it once")
     key.add_argument("--name", required=True)
     key.set_defaults(run=create_api_key)
