@@ -26,10 +26,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
+from domain.application import IdentityApplication
 from domain.serialization import event_to_dict
 
 Handler = Callable[[Cursor[DictRow], Any], None]
-EVENT_STORE_STREAM = "idgov"
+EVENT_STORE_STREAM = IdentityApplication.name  # the notification log, as eventsourcing names it
 
 
 class ReadModel(ABC):
