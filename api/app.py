@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import request_context
-from api.routes import health, organizations
+from api.routes import health, organizations, permissions, resource_types, roles
 from api.services import Services
 
 
@@ -19,6 +19,6 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.middleware("http")(request_context)
     errors.install(app)
-    for router in (health.router, organizations.router):
+    for router in (health.router, organizations.router, resource_types.router, permissions.router, roles.router):
         app.include_router(router)
     return app

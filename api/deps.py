@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
@@ -104,6 +105,15 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
     return dependency
 
 
+@contextmanager
+def read_after(services: Services, projection: str, position: int | None) -> Iterator[Connection[DictRow]]:
+    """For commands that answer from the read model: a connection once it holds their events."""
+    if position is not None:
+        services.freshness[projection].wait_for(position, services.consistency_timeout)
+    with services.reads.connection() as conn:
+        yield conn
+
+
 def page_request(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     before: Annotated[str | None, Query(max_length=255)] = None,
@@ -122,3 +132,4 @@ def page_request(
 
 Pagination = Annotated[PageRequest, Depends(page_request)]
 DirectoryReader = Annotated[Connection[DictRow], Depends(fresh("directory"))]
+AccessReader = Annotated[Connection[DictRow], Depends(fresh("access"))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Mapper
 
+from domain.commands.authorization import SchemaCommands
 from domain.commands.base import Committed, retry_on_conflict
 from domain.commands.environment import EnvironmentCommands
 from domain.commands.memberships import DEFAULT_ROLE, MembershipCommands, MembershipIndex
@@ -14,7 +15,9 @@ from domain.serialization import PydanticMapper
 __all__ = ["DEFAULT_ROLE", "Committed", "IdentityApplication", "MembershipIndex", "retry_on_conflict"]
 
 
-class IdentityApplication(OrganizationCommands, UserCommands, MembershipCommands, EnvironmentCommands):
+class IdentityApplication(
+    OrganizationCommands, UserCommands, MembershipCommands, SchemaCommands, EnvironmentCommands
+):
     name = "idgov"
 
     def construct_mapper(self) -> Mapper[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.api_keys import ApiKey
+from domain.authorization_schema import AuthorizationSchema
 from domain.environment import Environment
 from domain.events import DomainEvent, IdgovAggregate, event_type
 from domain.memberships import OrganizationMembership
@@ -12,7 +13,9 @@ from domain.organizations import Organization
 from domain.uniqueness import Claim
 from domain.users import User
 
-PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Environment, ApiKey, Organization, User, OrganizationMembership)
+PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
+    Environment, ApiKey, Organization, User, OrganizationMembership, AuthorizationSchema
+)
 INTERNAL_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Claim,)
 
 

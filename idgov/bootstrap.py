@@ -8,11 +8,12 @@ from api.services import Services
 from domain.application import IdentityApplication
 from idgov.database import Database
 from idgov.settings import Settings
+from projections.access import AccessModel
 from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel, queries
 from projections.freshness import Freshness
 
-READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel}
+READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
 
 
 class ReadSideMembershipIndex:

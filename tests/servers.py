@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from idgov.bootstrap import READ_MODELS
 from tests.helpers import free_port
 
 IDGOV = shutil.which("idgov", path=str(Path(sys.executable).parent)) or "idgov"
@@ -127,7 +128,7 @@ def embedded_server(database_url: str, **settings: str) -> Iterator[Server]:
 
 @contextmanager
 def kafka_stack(database_url: str, bootstrap: str, topic: str, **settings: str) -> Iterator[Server]:
-    """The production shape: ``idgov migrate``, then API, relay and one directory worker as processes."""
+    """The production shape: ``idgov migrate``, then API, relay and one worker per read model, as processes."""
     port = free_port()
     api_key = new_api_key()
     env = idgov_env(
@@ -142,7 +143,8 @@ def kafka_stack(database_url: str, bootstrap: str, topic: str, **settings: str) 
     subprocess.run([IDGOV, "migrate"], env=env, check=True, capture_output=True)
     server = Server(f"http://127.0.0.1:{port}", api_key, env)
     server.processes["relay"] = Process("relay", ["relay"], env)
-    server.processes["worker"] = Process("worker", ["project", "directory"], env)
+    for model in READ_MODELS:
+        server.processes[f"worker-{model}"] = Process(f"worker-{model}", ["project", model], env)
     server.processes["api"] = Process("api", ["api"], env)
     try:
         server.wait_healthy()

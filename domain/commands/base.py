@@ -109,6 +109,10 @@ class Commands(Application[str]):
         position = max((r.notification.id for r in recordings), default=None)
         return Committed(value, position)
 
+    def _missing_on_start(self, context: EventContext) -> list[IdgovAggregate]:
+        """Aggregates every environment must have, not yet saved (areas add theirs)."""
+        return []
+
     def _delete_memberships(self, context: EventContext, **owner: str) -> list[IdgovAggregate]:
         """Remove every membership of an organization or a user (see MembershipCommands)."""
         raise NotImplementedError

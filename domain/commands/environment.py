@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
@@ -42,16 +44,20 @@ class EnvironmentCommands(Commands):
         Later starts change nothing, except that a given ``admin_secret`` not yet known is
         added as a key (so automation can always rely on the key it configured).
         """
+        missing = self._missing_on_start(context)
         try:
             self.repository.get(ENVIRONMENT_ID)
         except AggregateNotFoundError:
             secret = admin_secret or api_keys.new_secret()
             key = self._new_api_key(context, name="admin", secret=secret)
             try:
-                self.save(key, Environment(admin_api_key_id=key.id, context=context))
+                self.save(key, Environment(admin_api_key_id=key.id, context=context), *missing)
             except IntegrityError:  # another process initialised it first
                 return None
             return secret
+        if missing:
+            with contextlib.suppress(IntegrityError):  # another process created them first
+                self.save(*missing)
         if admin_secret is not None and self.authenticate(admin_secret) is None:
             self.create_api_key(context, name="bootstrap", secret=admin_secret)
         return None

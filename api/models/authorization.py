@@ -1,0 +1,112 @@
+"""Bodies of the authorization schema: resource types (an idgov extension), permissions, roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.models.common import RequestBody
+
+Name = Field(min_length=1, max_length=48)
+Description = Field(default=None, max_length=150)
+Slug = Field(min_length=1, max_length=48)
+
+
+class ResourceTypeCreate(RequestBody):
+    slug: str = Slug
+    name: str = Name
+    description: str | None = Description
+    parent_type_slugs: list[str] = Field(default_factory=lambda: ["organization"], min_length=1, max_length=10)
+
+
+class ResourceTypeUpdate(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=48)
+    description: str | None = Description
+    parent_type_slugs: list[str] | None = Field(default=None, min_length=1, max_length=10)
+
+
+class ResourceTypePublic(BaseModel):
+    object: Literal["resource_type"] = "resource_type"
+    slug: str
+    name: str
+    description: str | None
+    parent_type_slugs: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PermissionCreate(RequestBody):
+    slug: str = Slug
+    name: str = Name
+    description: str | None = Description
+    resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
+class PermissionUpdate(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=48)
+    description: str | None = Description
+
+
+class PermissionPublic(BaseModel):
+    object: Literal["permission"] = "permission"
+    id: str
+    slug: str
+    name: str
+    description: str | None
+    system: bool
+    resource_type_slug: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleCreate(RequestBody):
+    slug: str = Slug
+    name: str = Name
+    description: str | None = Description
+    resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
+class RoleUpdate(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=48)
+    description: str | None = Description
+
+
+class RolePermissions(RequestBody):
+    permissions: list[str] = Field(max_length=1000)
+
+
+class RolePermission(RequestBody):
+    slug: str = Slug
+
+
+class RolePublic(BaseModel):
+    object: Literal["role"] = "role"
+    id: str
+    slug: str
+    name: str
+    description: str | None
+    type: Literal["EnvironmentRole", "OrganizationRole"]
+    resource_type_slug: str
+    permissions: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[RolePublic]
+
+
+def render_role(row: dict[str, Any]) -> dict[str, Any]:
+    kind = "EnvironmentRole" if row["organization_id"] is None else "OrganizationRole"
+    return RolePublic.model_validate({**row, "type": kind}).model_dump(mode="json")
+
+
+def render_permission(row: dict[str, Any]) -> dict[str, Any]:
+    return PermissionPublic.model_validate(row).model_dump(mode="json")
+
+
+def render_resource_type(row: dict[str, Any]) -> dict[str, Any]:
+    return ResourceTypePublic.model_validate(row).model_dump(mode="json")

@@ -1,0 +1,89 @@
+"""WorkOS Authorization API: environment roles, /authorization/roles, in priority order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.models.authorization import (
+    RoleCreate,
+    RoleList,
+    RolePermission,
+    RolePermissions,
+    RolePublic,
+    RoleUpdate,
+    render_role,
+)
+from domain.commands.base import Committed
+from domain.errors import NotFound
+from projections.access import queries
+
+router = APIRouter(prefix="/authorization/roles", tags=["authorization"])
+
+
+def _answer(services: ServicesDep, response: Response, commands: Commands, result: Committed[str]) -> dict[str, Any]:
+    committed(response, result, commands)
+    with read_after(services, "access", result.position) as conn:
+        row = queries.environment_role(conn, result.value)
+    if row is None:
+        raise NotFound(f"Role not found: '{result.value}'.")
+    return render_role(row)
+
+
+@router.post("", response_model=RolePublic, status_code=status.HTTP_201_CREATED)
+def create_role(
+    body: RoleCreate, commands: Commands, services: ServicesDep, context: CommandContext, response: Response
+) -> dict[str, Any]:
+    return _answer(services, response, commands, commands.create_role(context, **body.model_dump()))
+
+
+@router.get("", response_model=RoleList)
+def list_roles(reader: AccessReader) -> dict[str, Any]:
+    return {"object": "list", "data": [render_role(row) for row in queries.environment_roles(reader)]}
+
+
+@router.get("/{slug}", response_model=RolePublic)
+def get_role(slug: str, reader: AccessReader) -> dict[str, Any]:
+    row = queries.environment_role(reader, slug)
+    if row is None:
+        raise NotFound(f"Role not found: '{slug}'.")
+    return render_role(row)
+
+
+@router.patch("/{slug}", response_model=RolePublic)
+def update_role(
+    slug: str, body: RoleUpdate, commands: Commands, services: ServicesDep, context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    result = commands.update_role(context, slug, **body.model_dump(exclude_unset=True))
+    return _answer(services, response, commands, result)
+
+
+@router.put("/{slug}/permissions", response_model=RolePublic)
+def set_role_permissions(
+    slug: str, body: RolePermissions, commands: Commands, services: ServicesDep, context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    result = commands.set_role_permissions(context, slug, body.permissions)
+    return _answer(services, response, commands, result)
+
+
+@router.post("/{slug}/permissions", response_model=RolePublic)
+def add_role_permission(
+    slug: str, body: RolePermission, commands: Commands, services: ServicesDep, context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    result = commands.add_role_permission(context, slug, body.slug)
+    return _answer(services, response, commands, result)
+
+
+@router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
+def remove_role_permission(
+    slug: str, permission_slug: str, commands: Commands, services: ServicesDep, context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    """An idgov extension mirroring the organization-role endpoint."""
+    result = commands.remove_role_permission(context, slug, permission_slug)
+    return _answer(services, response, commands, result)

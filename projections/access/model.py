@@ -1,0 +1,178 @@
+"""Tables of the access read model, and how each event changes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+from psycopg.rows import DictRow
+
+from domain.authorization_schema import AuthorizationSchema as S
+from projections.base import Handler, ReadModel
+
+
+class AccessModel(ReadModel):
+    name = "access"
+
+    def tables(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS resource_types ("
+            " slug text PRIMARY KEY, name text NOT NULL, description text,"
+            " parent_type_slugs text[] NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS permissions ("
+            " slug text PRIMARY KEY, id text NOT NULL UNIQUE, name text NOT NULL, description text,"
+            " resource_type_slug text NOT NULL, system boolean NOT NULL,"
+            " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            # Environment roles (organization_id NULL), in priority order.
+            "CREATE TABLE IF NOT EXISTS roles ("
+            " id text PRIMARY KEY, slug text NOT NULL, organization_id text, name text NOT NULL,"
+            " description text, resource_type_slug text NOT NULL, priority bigint NOT NULL,"
+            " is_default boolean NOT NULL DEFAULT false,"
+            " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS roles_by_slug ON roles (coalesce(organization_id, ''), slug)",
+            "CREATE TABLE IF NOT EXISTS role_permissions ("
+            " role_id text NOT NULL REFERENCES roles (id) ON DELETE CASCADE, permission_slug text NOT NULL,"
+            " position int NOT NULL, PRIMARY KEY (role_id, permission_slug))",
+            "CREATE INDEX IF NOT EXISTS role_permissions_by_permission ON role_permissions (permission_slug)",
+            "CREATE TABLE IF NOT EXISTS settings (key text PRIMARY KEY, value jsonb NOT NULL)",
+        ]
+
+    def handlers(self) -> dict[type[Any], Handler]:
+        return {
+            S.ResourceTypeCreated: _type_created,
+            S.ResourceTypeRenamed: _type_set("name"),
+            S.ResourceTypeDescribed: _type_set("description"),
+            S.ResourceTypeReparented: _type_set("parent_type_slugs"),
+            S.ResourceTypeDeleted: _type_deleted,
+            S.PermissionCreated: _permission_created,
+            S.PermissionRenamed: _permission_set("name"),
+            S.PermissionDescribed: _permission_set("description"),
+            S.PermissionDeleted: _permission_deleted,
+            S.RoleCreated: _role_created,
+            S.RoleRenamed: _role_set("name"),
+            S.RoleDescribed: _role_set("description"),
+            S.RolePermissionsSet: _role_permissions_set,
+            S.RolePermissionAdded: _role_permission_added,
+            S.RolePermissionRemoved: _role_permission_removed,
+            S.DefaultRoleSet: _default_role_set,
+            S.MultipleRolesSet: _multiple_roles_set,
+        }
+
+
+def _type_created(cursor: Cursor[DictRow], e: Any) -> None:
+    t = e.resource_type
+    cursor.execute(
+        "INSERT INTO resource_types VALUES (%s, %s, %s, %s, %s, %s)",
+        (t.slug, t.name, t.description, list(t.parent_type_slugs), e.timestamp, e.timestamp),
+    )
+
+
+def _type_set(column: str) -> Handler:
+    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+        value = getattr(e, column)
+        cursor.execute(
+            f"UPDATE resource_types SET {column} = %s, updated_at = %s WHERE slug = %s",
+            (list(value) if isinstance(value, tuple) else value, e.timestamp, e.slug),
+        )
+
+    return handle
+
+
+def _type_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.execute("DELETE FROM resource_types WHERE slug = %s", (e.slug,))
+
+
+def _permission_created(cursor: Cursor[DictRow], e: Any) -> None:
+    p = e.permission
+    cursor.execute(
+        "INSERT INTO permissions VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (p.slug, p.id, p.name, p.description, p.resource_type_slug, p.system, e.timestamp, e.timestamp),
+    )
+
+
+def _permission_set(column: str) -> Handler:
+    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+        cursor.execute(
+            f"UPDATE permissions SET {column} = %s, updated_at = %s WHERE slug = %s",
+            (getattr(e, column), e.timestamp, e.slug),
+        )
+
+    return handle
+
+
+def _permission_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.execute("DELETE FROM permissions WHERE slug = %s", (e.slug,))
+
+
+def _environment_role_id(cursor: Cursor[DictRow], slug: str) -> str:
+    row = cursor.execute("SELECT id FROM roles WHERE organization_id IS NULL AND slug = %s", (slug,)).fetchone()
+    assert row is not None, f"unknown environment role {slug!r}"
+    return str(row["id"])
+
+
+def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
+    r = e.role
+    cursor.execute(
+        "INSERT INTO roles (id, slug, organization_id, name, description, resource_type_slug, priority,"
+        " created_at, updated_at) VALUES (%s, %s, NULL, %s, %s, %s, %s, %s, %s)",
+        (r.id, r.slug, r.name, r.description, r.resource_type_slug, e.originator_version, e.timestamp, e.timestamp),
+    )
+    _replace_permissions(cursor, r.id, r.permissions)
+
+
+def _role_set(column: str) -> Handler:
+    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+        cursor.execute(
+            f"UPDATE roles SET {column} = %s, updated_at = %s WHERE organization_id IS NULL AND slug = %s",
+            (getattr(e, column), e.timestamp, e.slug),
+        )
+
+    return handle
+
+
+def _touch_role(cursor: Cursor[DictRow], role_id: str, e: Any) -> None:
+    cursor.execute("UPDATE roles SET updated_at = %s WHERE id = %s", (e.timestamp, role_id))
+
+
+def _replace_permissions(cursor: Cursor[DictRow], role_id: str, permissions: tuple[str, ...]) -> None:
+    cursor.execute("DELETE FROM role_permissions WHERE role_id = %s", (role_id,))
+    cursor.executemany(
+        "INSERT INTO role_permissions VALUES (%s, %s, %s)",
+        [(role_id, slug, index) for index, slug in enumerate(permissions)],
+    )
+
+
+def _role_permissions_set(cursor: Cursor[DictRow], e: Any) -> None:
+    role_id = _environment_role_id(cursor, e.slug)
+    _replace_permissions(cursor, role_id, e.permissions)
+    _touch_role(cursor, role_id, e)
+
+
+def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
+    role_id = _environment_role_id(cursor, e.slug)
+    cursor.execute(
+        "INSERT INTO role_permissions SELECT %s, %s, coalesce(max(position) + 1, 0)"
+        " FROM role_permissions WHERE role_id = %s",
+        (role_id, e.permission, role_id),
+    )
+    _touch_role(cursor, role_id, e)
+
+
+def _role_permission_removed(cursor: Cursor[DictRow], e: Any) -> None:
+    role_id = _environment_role_id(cursor, e.slug)
+    cursor.execute("DELETE FROM role_permissions WHERE role_id = %s AND permission_slug = %s", (role_id, e.permission))
+    _touch_role(cursor, role_id, e)
+
+
+def _default_role_set(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.execute(
+        "UPDATE roles SET is_default = (slug = %s) WHERE organization_id IS NULL", (e.slug,)
+    )
+
+
+def _multiple_roles_set(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.execute(
+        "INSERT INTO settings VALUES ('multiple_roles', to_jsonb(%s::boolean))"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (e.enabled,),
+    )
