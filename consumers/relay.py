@@ -31,7 +31,9 @@ log = structlog.get_logger("idgov.relay")
 def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor: int) -> None:
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="idgov-admin")
     try:
-        admin.create_topics([NewTopic(topic, partitions, replication_factor)])
+        # The topic is the replayable log of every event: keep it forever.
+        configs = {"retention.ms": "-1", "cleanup.policy": "delete"}
+        admin.create_topics([NewTopic(topic, partitions, replication_factor, topic_configs=configs)])
         log.info("topic_created", topic=topic, partitions=partitions)
     except TopicAlreadyExistsError:
         pass

@@ -54,12 +54,16 @@ class ProjectionWorker:
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
         )
+        # Every partition needs a position row before any is applied, so the watermark
+        # (the minimum over partitions) waits for all of them. Asked here, on the caller's
+        # thread: the rebalance listener runs on kafka-python's IO thread and must not block on it.
+        partitions = self.consumer.partitions_for_topic(topic) or set()
+        view.register_streams([kafka_stream(topic, p) for p in sorted(partitions)])
         self.consumer.subscribe([topic], listener=_SeekToStoredOffsets(self))
 
     def on_assigned(self, assigned: list[TopicPartition]) -> None:
-        partitions = self.consumer.partitions_for_topic(self.topic) or set()
-        # Every partition must have a position row, so the watermark waits for all of them.
-        self.view.register_streams([kafka_stream(self.topic, p) for p in sorted(partitions)])
+        # Partitions added to the topic since start-up get their rows here.
+        self.view.register_streams([kafka_stream(tp.topic, tp.partition) for tp in assigned])
         stored = self.view.kafka_offsets(self.topic)
         for tp in assigned:
             if tp.partition in stored:

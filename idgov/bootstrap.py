@@ -64,6 +64,7 @@ class System:
         return self.commands.recorder.max_notification_id() or 0
 
     def datastore(self, schema: str, pool_size: int = 2) -> PostgresDatastore:
+        """A pool that opens one connection and grows to ``pool_size`` when busy."""
         store = PostgresDatastore(
             dbname=self.database.dbname,
             host=self.database.host,
@@ -71,8 +72,8 @@ class System:
             user=self.database.user,
             password=self.database.password,
             schema=schema,
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            pool_size=1,
+            max_overflow=max(0, pool_size - 1),
             originator_id_type="text",
         )
         store.pool.open()

@@ -37,8 +37,10 @@ class Database:
             "POSTGRES_PORT": str(self.port),
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
-            "POSTGRES_POOL_SIZE": str(pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            # Start with one connection and grow on demand: every idgov process has
+            # several pools, and a fleet of processes shares the server's max_connections.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": str(max(0, pool_size - 1)),
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "true",
         }
