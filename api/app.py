@@ -6,7 +6,17 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import request_context
-from api.routes import health, organizations, permissions, resource_types, roles
+from api.routes import (
+    access,
+    health,
+    memberships,
+    organizations,
+    permissions,
+    resource_types,
+    resources,
+    roles,
+    users,
+)
 from api.services import Services
 
 
@@ -19,6 +29,17 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     app.middleware("http")(request_context)
     errors.install(app)
-    for router in (health.router, organizations.router, resource_types.router, permissions.router, roles.router):
+    routers = (
+        health.router,
+        organizations.router,
+        users.router,
+        memberships.router,
+        resource_types.router,
+        permissions.router,
+        roles.router,
+        resources.router,
+        access.router,
+    )
+    for router in routers:
         app.include_router(router)
     return app

@@ -13,11 +13,14 @@ from domain.events import Actor, EventContext
 
 REQUEST_ID = "X-Request-Id"
 REASON = "X-Idgov-Reason"
+READ_POSITION = "X-Idgov-Read-Position"
 
 log = structlog.get_logger("idgov.api")
 
 
-async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+async def request_context(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
     request_id = request.headers.get(REQUEST_ID) or f"req_{uuid.uuid4().hex}"
     request.state.request_id = request_id
     structlog.contextvars.clear_contextvars()
@@ -25,6 +28,9 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     started = time.perf_counter()
     response = await call_next(request)
     response.headers[REQUEST_ID] = request_id
+    read_position = getattr(request.state, "read_position", None)
+    if read_position is not None:
+        response.headers[READ_POSITION] = str(read_position)
     log.info(
         "request",
         method=request.method,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,8 +19,7 @@ from domain.events import Actor, EventContext
 from projections.pagination import PageRequest
 
 CONSISTENCY = "X-Idgov-Consistency"
-TOKEN = "X-Idgov-Consistency-Token"
-READ_POSITION = "X-Idgov-Read-Position"
+TOKEN = "X-Idgov-Consistency-Token"  # noqa: S105 (a header name)
 
 
 def get_services(request: Request) -> Services:
@@ -41,7 +40,8 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 def authenticate(
-    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None:
         raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
@@ -61,9 +61,13 @@ def get_event_context(request: Request, actor: CurrentActor) -> EventContext:
 CommandContext = Annotated[EventContext, Depends(get_event_context)]
 
 
-def committed(response: Response, result: Committed[object], commands: IdentityApplication) -> None:
+def committed(response: Response, result: Committed[Any], commands: IdentityApplication) -> None:
     """Hand the command's event-store position back as the consistency token."""
-    position = result.position if result.position is not None else commands.recorder.max_notification_id() or 0
+    position = (
+        result.position
+        if result.position is not None
+        else commands.recorder.max_notification_id() or 0
+    )
     response.headers[TOKEN] = str(position)
 
 
@@ -78,7 +82,7 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
 
     def dependency(
         services: ServicesDep,
-        response: Response,
+        request: Request,
         _: CurrentActor,
         consistency: Annotated[
             Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"] | None,
@@ -91,14 +95,17 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
         if mode == "at_least_as_fresh":
             if token is None:
                 raise ApiError(
-                    400, "consistency_token_required", f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}."
+                    400,
+                    "consistency_token_required",
+                    f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
                 )
             reached = freshness.wait_for(int(token), services.consistency_timeout)
         elif mode == "fully_consistent":
             reached = freshness.wait_for_everything_committed(services.consistency_timeout)
         else:
             reached = freshness.watermark()
-        response.headers[READ_POSITION] = str(reached)
+        # The middleware puts it on the response, error responses (a 404) included.
+        request.state.read_position = reached
         with services.reads.connection() as conn:
             yield conn
 
@@ -106,7 +113,9 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
 
 
 @contextmanager
-def read_after(services: Services, projection: str, position: int | None) -> Iterator[Connection[DictRow]]:
+def read_after(
+    services: Services, projection: str, position: int | None
+) -> Iterator[Connection[DictRow]]:
     """For commands that answer from the read model: a connection once it holds their events."""
     if position is not None:
         services.freshness[projection].wait_for(position, services.consistency_timeout)

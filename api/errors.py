@@ -1,4 +1,6 @@
-"""Errors as WorkOS shapes them: ``{code, message}``; validation ``{message, errors: [{field, code}]}``."""
+"""Errors as WorkOS shapes them: ``{code, message}``; validation ``{message, errors: [{field,
+code}]}``.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +38,9 @@ _PYDANTIC_CODES = {
 class ApiError(Exception):
     """An error raised by a route itself, with WorkOS's status and code."""
 
-    def __init__(self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors
 
@@ -64,7 +68,9 @@ def install(app: FastAPI) -> None:
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e["type"] == "json_invalid" for e in errors):
-            return JSONResponse(error_body("invalid_json", "The request body is not valid JSON."), status_code=400)
+            return JSONResponse(
+                error_body("invalid_json", "The request body is not valid JSON."), status_code=400
+            )
         return JSONResponse(
             {
                 "code": "invalid_request_parameters",
@@ -95,10 +101,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotFreshEnough)
     async def stale(request: Request, exc: NotFreshEnough) -> JSONResponse:
-        log.warning("consistency_timeout", projection=exc.projection, wanted=exc.wanted, reached=exc.reached)
+        log.warning(
+            "consistency_timeout", projection=exc.projection, wanted=exc.wanted, reached=exc.reached
+        )
         body = error_body(
             "consistency_timeout",
-            f"The read model has not caught up with position {exc.wanted} in time (it is at {exc.reached}). "
+            f"The read model has not caught up with position {exc.wanted} in time (it is at"
+            f" {exc.reached}). "
             "Retry, or read with X-Idgov-Consistency: minimize_latency.",
             projection=exc.projection,
             position=str(exc.reached),
@@ -109,9 +118,13 @@ def install(app: FastAPI) -> None:
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
         codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error")
-        return JSONResponse(error_body("server_error", "An unexpected error occurred."), status_code=500)
+        return JSONResponse(
+            error_body("server_error", "An unexpected error occurred."), status_code=500
+        )

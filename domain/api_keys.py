@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 from domain import ids
 from domain.events import EventContext, IdgovAggregate
 
-SECRET_PREFIX = "sk_"
+SECRET_PREFIX = "sk_"  # noqa: S105 (the public prefix of every key, not a secret)
 
 
 def new_secret() -> str:
@@ -36,7 +36,9 @@ class ApiKey(IdgovAggregate):
         return f"{ids.API_KEY}_{secret_digest[:40]}"
 
     @event("Created")
-    def __init__(self, name: str, secret_digest: str, display_hint: str, context: EventContext) -> None:
+    def __init__(
+        self, name: str, secret_digest: str, display_hint: str, context: EventContext
+    ) -> None:
         self.name = name
         self.secret_digest = secret_digest
         self.display_hint = display_hint

@@ -9,14 +9,27 @@ from domain.commands.base import Committed, retry_on_conflict
 from domain.commands.environment import EnvironmentCommands
 from domain.commands.memberships import DEFAULT_ROLE, MembershipCommands, MembershipIndex
 from domain.commands.organizations import OrganizationCommands
+from domain.commands.resources import AccessIndex, ResourceCommands
 from domain.commands.users import UserCommands
 from domain.serialization import PydanticMapper
 
-__all__ = ["DEFAULT_ROLE", "Committed", "IdentityApplication", "MembershipIndex", "retry_on_conflict"]
+__all__ = [
+    "DEFAULT_ROLE",
+    "AccessIndex",
+    "Committed",
+    "IdentityApplication",
+    "MembershipIndex",
+    "retry_on_conflict",
+]
 
 
 class IdentityApplication(
-    OrganizationCommands, UserCommands, MembershipCommands, SchemaCommands, EnvironmentCommands
+    OrganizationCommands,
+    UserCommands,
+    MembershipCommands,
+    ResourceCommands,
+    SchemaCommands,
+    EnvironmentCommands,
 ):
     name = "idgov"
 

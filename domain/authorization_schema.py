@@ -104,7 +104,11 @@ class AuthorizationSchema(IdgovAggregate):
 
     def require_type(self, slug: str, field: str = "resource_type_slug") -> None:
         if not self.has_type(slug):
-            raise Invalid(f"Resource type '{slug}' does not exist.", code="resource_type_not_found", field=field)
+            raise Invalid(
+                f"Resource type '{slug}' does not exist.",
+                code="resource_type_not_found",
+                field=field,
+            )
 
     @contextmanager
     def _trying(self, slug: str, parents: tuple[str, ...]) -> Iterator[None]:
@@ -120,11 +124,17 @@ class AuthorizationSchema(IdgovAggregate):
     def _check_parents(self, slug: str, parents: tuple[str, ...]) -> None:
         field = "parent_type_slugs"
         if not parents:
-            raise Invalid("A resource type needs at least one parent type.", code="required", field=field)
+            raise Invalid(
+                "A resource type needs at least one parent type.", code="required", field=field
+            )
         for parent in parents:
             self.require_type(parent, field)
             if parent == slug or parent in self.descendants_of(slug):
-                raise Invalid(f"Parent type '{parent}' would make a cycle.", code="resource_type_cycle", field=field)
+                raise Invalid(
+                    f"Parent type '{parent}' would make a cycle.",
+                    code="resource_type_cycle",
+                    field=field,
+                )
             if len(set(self.children_of(parent)) - {slug}) >= MAX_CHILD_TYPES:
                 raise Invalid(
                     f"Type '{parent}' already has {MAX_CHILD_TYPES} child types.",
@@ -140,16 +150,31 @@ class AuthorizationSchema(IdgovAggregate):
                 )
 
     def create_resource_type(
-        self, slug: str, name: str, description: str | None, parent_type_slugs: tuple[str, ...], context: EventContext
+        self,
+        slug: str,
+        name: str,
+        description: str | None,
+        parent_type_slugs: tuple[str, ...],
+        context: EventContext,
     ) -> None:
         if not TYPE_SLUG.match(slug):
-            raise Invalid(f"Invalid resource type slug '{slug}'.", code="invalid_slug", field="slug")
+            raise Invalid(
+                f"Invalid resource type slug '{slug}'.", code="invalid_slug", field="slug"
+            )
         if self.has_type(slug):
-            raise Conflict(f"Resource type '{slug}' already exists.", code="resource_type_slug_conflict")
+            raise Conflict(
+                f"Resource type '{slug}' already exists.", code="resource_type_slug_conflict"
+            )
         if len(self.resource_types) >= MAX_TYPES:
-            raise Invalid(f"An environment has at most {MAX_TYPES} resource types.", code="resource_type_limit_exceeded", field="slug")
+            raise Invalid(
+                f"An environment has at most {MAX_TYPES} resource types.",
+                code="resource_type_limit_exceeded",
+                field="slug",
+            )
         self._check_parents(slug, parent_type_slugs)
-        self._resource_type_created(ResourceType(slug, name, description, parent_type_slugs), context)
+        self._resource_type_created(
+            ResourceType(slug, name, description, parent_type_slugs), context
+        )
 
     @event("ResourceTypeCreated")
     def _resource_type_created(self, resource_type: ResourceType, context: EventContext) -> None:
@@ -176,7 +201,9 @@ class AuthorizationSchema(IdgovAggregate):
             self._resource_type_renamed(slug, name, context)
         if describe and description != current.description:
             self._resource_type_described(slug, description, context)
-        if parent_type_slugs is not None and set(parent_type_slugs) != set(current.parent_type_slugs):
+        if parent_type_slugs is not None and set(parent_type_slugs) != set(
+            current.parent_type_slugs
+        ):
             self._check_parents(slug, parent_type_slugs)
             self._ensure_reach_kept(slug, parent_type_slugs)
             self._resource_type_reparented(slug, parent_type_slugs, context)
@@ -186,10 +213,15 @@ class AuthorizationSchema(IdgovAggregate):
         with self._trying(slug, parents):
             for role in self.roles.values():
                 reach = self.reach_of(role.resource_type_slug)
-                lost = [p for p in role.permissions if self.permissions[p].resource_type_slug not in reach]
+                lost = [
+                    p
+                    for p in role.permissions
+                    if self.permissions[p].resource_type_slug not in reach
+                ]
                 if lost:
                     raise Conflict(
-                        f"Role '{role.slug}' would lose reach of permissions {lost}.", code="resource_type_in_use"
+                        f"Role '{role.slug}' would lose reach of permissions {lost}.",
+                        code="resource_type_in_use",
                     )
 
     @event("ResourceTypeRenamed")
@@ -197,12 +229,18 @@ class AuthorizationSchema(IdgovAggregate):
         self.resource_types[slug] = replace(self.resource_types[slug], name=name)
 
     @event("ResourceTypeDescribed")
-    def _resource_type_described(self, slug: str, description: str | None, context: EventContext) -> None:
+    def _resource_type_described(
+        self, slug: str, description: str | None, context: EventContext
+    ) -> None:
         self.resource_types[slug] = replace(self.resource_types[slug], description=description)
 
     @event("ResourceTypeReparented")
-    def _resource_type_reparented(self, slug: str, parent_type_slugs: tuple[str, ...], context: EventContext) -> None:
-        self.resource_types[slug] = replace(self.resource_types[slug], parent_type_slugs=parent_type_slugs)
+    def _resource_type_reparented(
+        self, slug: str, parent_type_slugs: tuple[str, ...], context: EventContext
+    ) -> None:
+        self.resource_types[slug] = replace(
+            self.resource_types[slug], parent_type_slugs=parent_type_slugs
+        )
 
     def delete_resource_type(self, slug: str, context: EventContext) -> None:
         self.get_type(slug)
@@ -214,7 +252,10 @@ class AuthorizationSchema(IdgovAggregate):
         if any(r.resource_type_slug == slug for r in self.roles.values()):
             reasons.append("roles are scoped to it")
         if reasons:
-            raise Conflict(f"Resource type '{slug}' cannot be deleted: {', '.join(reasons)}.", code="resource_type_in_use")
+            raise Conflict(
+                f"Resource type '{slug}' cannot be deleted: {', '.join(reasons)}.",
+                code="resource_type_in_use",
+            )
         self._resource_type_deleted(slug, context)
 
     @event("ResourceTypeDeleted")
@@ -222,13 +263,18 @@ class AuthorizationSchema(IdgovAggregate):
         del self.resource_types[slug]
 
     def reach_of(self, type_slug: str) -> set[str]:
-        """The types whose permissions a role of ``type_slug`` may hold: itself and its descendants."""
+        """The types whose permissions a role of ``type_slug`` may hold: it and its descendants."""
         return {type_slug} | self.descendants_of(type_slug)
 
     # Permissions -----------------------------------------------------------
 
     def create_permission(
-        self, slug: str, name: str, description: str | None, resource_type_slug: str, context: EventContext
+        self,
+        slug: str,
+        name: str,
+        description: str | None,
+        resource_type_slug: str,
+        context: EventContext,
     ) -> Permission:
         if not PERMISSION_SLUG.match(slug):
             raise Invalid(f"Invalid permission slug '{slug}'.", code="invalid_slug", field="slug")
@@ -249,7 +295,12 @@ class AuthorizationSchema(IdgovAggregate):
         return self.permissions[slug]
 
     def change_permission(
-        self, slug: str, context: EventContext, *, name: str | None = None, description: str | None = None,
+        self,
+        slug: str,
+        context: EventContext,
+        *,
+        name: str | None = None,
+        description: str | None = None,
         describe: bool = False,
     ) -> None:
         current = self.get_permission(slug)
@@ -263,7 +314,9 @@ class AuthorizationSchema(IdgovAggregate):
         self.permissions[slug] = replace(self.permissions[slug], name=name)
 
     @event("PermissionDescribed")
-    def _permission_described(self, slug: str, description: str | None, context: EventContext) -> None:
+    def _permission_described(
+        self, slug: str, description: str | None, context: EventContext
+    ) -> None:
         self.permissions[slug] = replace(self.permissions[slug], description=description)
 
     def delete_permission(self, slug: str, context: EventContext) -> list[str]:
@@ -271,7 +324,9 @@ class AuthorizationSchema(IdgovAggregate):
         Returns the slugs of the roles that held it."""
         permission = self.get_permission(slug)
         if permission.system:
-            raise Conflict(f"Permission '{slug}' is managed by the system.", code="system_permission")
+            raise Conflict(
+                f"Permission '{slug}' is managed by the system.", code="system_permission"
+            )
         holders = [r.slug for r in self.roles.values() if slug in r.permissions]
         for role in holders:
             self._role_permission_removed(role, slug, context)
@@ -282,15 +337,20 @@ class AuthorizationSchema(IdgovAggregate):
     def _permission_deleted(self, slug: str, context: EventContext) -> None:
         del self.permissions[slug]
 
-    def check_permissions_fit(self, type_slug: str, permissions: tuple[str, ...], field: str = "permissions") -> None:
+    def check_permissions_fit(
+        self, type_slug: str, permissions: tuple[str, ...], field: str = "permissions"
+    ) -> None:
         """Every permission exists and lies within the reach of a role of ``type_slug``."""
         reach = self.reach_of(type_slug)
         for slug in permissions:
             if slug not in self.permissions:
-                raise Invalid(f"Permission '{slug}' does not exist.", code="permission_not_found", field=field)
+                raise Invalid(
+                    f"Permission '{slug}' does not exist.", code="permission_not_found", field=field
+                )
             if self.permissions[slug].resource_type_slug not in reach:
                 raise Invalid(
-                    f"Permission '{slug}' is scoped to '{self.permissions[slug].resource_type_slug}', "
+                    f"Permission '{slug}' is scoped to"
+                    f" '{self.permissions[slug].resource_type_slug}', "
                     f"outside the reach of a '{type_slug}' role.",
                     code="permission_outside_role_scope",
                     field=field,
@@ -299,7 +359,12 @@ class AuthorizationSchema(IdgovAggregate):
     # Environment roles -----------------------------------------------------
 
     def create_role(
-        self, slug: str, name: str, description: str | None, resource_type_slug: str, context: EventContext,
+        self,
+        slug: str,
+        name: str,
+        description: str | None,
+        resource_type_slug: str,
+        context: EventContext,
         permissions: tuple[str, ...] = (),
     ) -> Role:
         if not ROLE_SLUG.match(slug):
@@ -328,7 +393,12 @@ class AuthorizationSchema(IdgovAggregate):
         return self.roles[slug]
 
     def change_role(
-        self, slug: str, context: EventContext, *, name: str | None = None, description: str | None = None,
+        self,
+        slug: str,
+        context: EventContext,
+        *,
+        name: str | None = None,
+        description: str | None = None,
         describe: bool = False,
     ) -> None:
         current = self.get_role(slug)
@@ -345,7 +415,9 @@ class AuthorizationSchema(IdgovAggregate):
     def _role_described(self, slug: str, description: str | None, context: EventContext) -> None:
         self.roles[slug] = replace(self.roles[slug], description=description)
 
-    def set_role_permissions(self, slug: str, permissions: tuple[str, ...], context: EventContext) -> None:
+    def set_role_permissions(
+        self, slug: str, permissions: tuple[str, ...], context: EventContext
+    ) -> None:
         role = self.get_role(slug)
         wanted = tuple(dict.fromkeys(permissions))
         self.check_permissions_fit(role.resource_type_slug, wanted)
@@ -353,7 +425,9 @@ class AuthorizationSchema(IdgovAggregate):
             self._role_permissions_set(slug, wanted, context)
 
     @event("RolePermissionsSet")
-    def _role_permissions_set(self, slug: str, permissions: tuple[str, ...], context: EventContext) -> None:
+    def _role_permissions_set(
+        self, slug: str, permissions: tuple[str, ...], context: EventContext
+    ) -> None:
         self.roles[slug] = replace(self.roles[slug], permissions=permissions)
 
     def add_role_permission(self, slug: str, permission: str, context: EventContext) -> None:
@@ -364,7 +438,9 @@ class AuthorizationSchema(IdgovAggregate):
 
     @event("RolePermissionAdded")
     def _role_permission_added(self, slug: str, permission: str, context: EventContext) -> None:
-        self.roles[slug] = replace(self.roles[slug], permissions=(*self.roles[slug].permissions, permission))
+        self.roles[slug] = replace(
+            self.roles[slug], permissions=(*self.roles[slug].permissions, permission)
+        )
 
     def remove_role_permission(self, slug: str, permission: str, context: EventContext) -> None:
         role = self.get_role(slug)
@@ -375,12 +451,18 @@ class AuthorizationSchema(IdgovAggregate):
     @event("RolePermissionRemoved")
     def _role_permission_removed(self, slug: str, permission: str, context: EventContext) -> None:
         role = self.roles[slug]
-        self.roles[slug] = replace(role, permissions=tuple(p for p in role.permissions if p != permission))
+        self.roles[slug] = replace(
+            role, permissions=tuple(p for p in role.permissions if p != permission)
+        )
 
     def set_default_role(self, slug: str, context: EventContext) -> None:
         role = self.get_role(slug)
         if role.resource_type_slug != ROOT_TYPE:
-            raise Invalid("The default role must be an organization-level role.", code="invalid_role", field="slug")
+            raise Invalid(
+                "The default role must be an organization-level role.",
+                code="invalid_role",
+                field="slug",
+            )
         if slug != self.default_role_slug:
             self._default_role_set(slug, context)
 

@@ -10,11 +10,20 @@ from domain.environment import Environment
 from domain.events import DomainEvent, IdgovAggregate, event_type
 from domain.memberships import OrganizationMembership
 from domain.organizations import Organization
+from domain.resources import Resource
+from domain.role_assignments import RoleAssignment
 from domain.uniqueness import Claim
 from domain.users import User
 
 PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
-    Environment, ApiKey, Organization, User, OrganizationMembership, AuthorizationSchema
+    Environment,
+    ApiKey,
+    Organization,
+    User,
+    OrganizationMembership,
+    AuthorizationSchema,
+    Resource,
+    RoleAssignment,
 )
 INTERNAL_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Claim,)
 

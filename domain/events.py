@@ -77,6 +77,6 @@ def _snake(name: str) -> str:
 
 
 def event_type(event_class: type[Any]) -> str:
-    """The public type name of an event class: ``Organization.Created`` -> ``organization.created``."""
+    """The public type name of an event: ``Organization.Created`` -> ``organization.created``."""
     aggregate, _, fact = event_class.__qualname__.rpartition(".")
     return f"{_snake(aggregate.rpartition('.')[2])}.{_snake(fact)}"

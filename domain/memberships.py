@@ -16,7 +16,7 @@ class OrganizationMembership(IdgovAggregate):
     @event("Created")
     def __init__(
         self,
-        id: str,  # noqa: A002
+        id: str,
         user_id: str,
         organization_id: str,
         role_slugs: tuple[str, ...],

@@ -23,7 +23,7 @@ class Organization(IdgovAggregate):
     @event("Created")
     def __init__(
         self,
-        id: str,  # noqa: A002
+        id: str,
         name: str,
         external_id: str | None,
         metadata: dict[str, str],
@@ -53,7 +53,9 @@ class Organization(IdgovAggregate):
         self.metadata = metadata
 
     @event("DomainsChanged")
-    def change_domains(self, domains: tuple[OrganizationDomain, ...], context: EventContext) -> None:
+    def change_domains(
+        self, domains: tuple[OrganizationDomain, ...], context: EventContext
+    ) -> None:
         self.domains = domains
 
     @event("StripeCustomerIdChanged")

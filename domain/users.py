@@ -11,7 +11,7 @@ class User(IdgovAggregate):
     @event("Created")
     def __init__(
         self,
-        id: str,  # noqa: A002
+        id: str,
         email: str,
         first_name: str | None,
         last_name: str | None,

@@ -9,25 +9,57 @@ from domain.application import IdentityApplication
 from idgov.database import Database
 from idgov.settings import Settings
 from projections.access import AccessModel
+from projections.access import queries as access_queries
 from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
-from projections.directory import DirectoryModel, queries
+from projections.directory import DirectoryModel
+from projections.directory import queries as directory_queries
 from projections.freshness import Freshness
 
 READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
 
 
-class ReadSideMembershipIndex:
-    """Lets cascades find memberships, from a directory model that has seen every commit."""
+class ReadSideIndex:
+    """What cascades ask of the read side, answered once each model has seen every commit."""
 
-    def __init__(self, freshness: Freshness, datastore: PostgresDatastore, timeout: float) -> None:
+    def __init__(
+        self, freshness: dict[str, Freshness], datastore: PostgresDatastore, timeout: float
+    ) -> None:
         self.freshness = freshness
         self.datastore = datastore
         self.timeout = timeout
 
-    def membership_ids(self, *, organization_id: str | None = None, user_id: str | None = None) -> list[str]:
-        self.freshness.wait_for_everything_committed(self.timeout)
+    def _fresh(self, model: str) -> Freshness:
+        freshness = self.freshness[model]
+        freshness.wait_for_everything_committed(self.timeout)
+        return freshness
+
+    def membership_ids(
+        self, *, organization_id: str | None = None, user_id: str | None = None
+    ) -> list[str]:
+        self._fresh("directory")
         with self.datastore.pool.connection() as conn:
-            return queries.membership_ids(conn, organization_id=organization_id, user_id=user_id)
+            return directory_queries.membership_ids(
+                conn, organization_id=organization_id, user_id=user_id
+            )
+
+    def descendant_ids(self, resource_id: str) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return access_queries.descendant_ids(conn, resource_id)
+
+    def resource_ids_of_organization(self, organization_id: str) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return access_queries.resource_ids_of_organization(conn, organization_id)
+
+    def assignment_ids(
+        self, *, resource_ids: list[str] | None = None, membership_id: str | None = None
+    ) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return access_queries.assignment_ids(
+                conn, resource_ids=resource_ids, membership_id=membership_id
+            )
 
 
 class System:
@@ -45,9 +77,9 @@ class System:
             name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_position)
             for name in READ_MODELS
         }
-        self.commands.membership_index = ReadSideMembershipIndex(
-            self.freshness["directory"], self.reads, timeout
-        )
+        index = ReadSideIndex(self.freshness, self.reads, timeout)
+        self.commands.membership_index = index
+        self.commands.access_index = index
 
     @property
     def kafka(self) -> bool:
@@ -58,7 +90,10 @@ class System:
         return f"{self.settings.kafka_topic}:%" if self.kafka else EVENT_STORE_STREAM
 
     def kafka_streams(self) -> list[str]:
-        return [kafka_stream(self.settings.kafka_topic, p) for p in range(self.settings.kafka_partitions)]
+        return [
+            kafka_stream(self.settings.kafka_topic, p)
+            for p in range(self.settings.kafka_partitions)
+        ]
 
     def event_store_position(self) -> int:
         return self.commands.recorder.max_notification_id() or 0

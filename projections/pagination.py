@@ -65,7 +65,12 @@ def fetch_page(
     first = rows[0][column] if rows else None
     last = rows[-1][column] if rows else None
     if cursor is None:
-        return Page(rows, None, last if has_more else None)
-    if forward:
-        return Page(rows, first, last if has_more else None)
-    return Page(rows, first if has_more else None, last)
+        backward_cursor, onward_cursor = None, last if has_more else None
+    elif forward:
+        backward_cursor, onward_cursor = first, last if has_more else None
+    else:
+        backward_cursor, onward_cursor = first if has_more else None, last
+    # Each cursor is returned under the name of the parameter that continues with it.
+    if request.order == "normal":
+        return Page(rows, before=onward_cursor, after=backward_cursor)
+    return Page(rows, before=backward_cursor, after=onward_cursor)

@@ -1,1 +1,1 @@
-"""Request and response bodies, one module per area, named by direction (…Create, …Update, …Public)."""
+"""Request and response bodies, one module per area, named by direction (Create, Update, Public)."""

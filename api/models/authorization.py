@@ -18,7 +18,9 @@ class ResourceTypeCreate(RequestBody):
     slug: str = Slug
     name: str = Name
     description: str | None = Description
-    parent_type_slugs: list[str] = Field(default_factory=lambda: ["organization"], min_length=1, max_length=10)
+    parent_type_slugs: list[str] = Field(
+        default_factory=lambda: ["organization"], min_length=1, max_length=10
+    )
 
 
 class ResourceTypeUpdate(RequestBody):

@@ -31,7 +31,7 @@ class OrganizationCreate(RequestBody):
 
 
 class OrganizationUpdate(RequestBody):
-    name: str | None = Name
+    name: str | None = Field(default=None, min_length=1, max_length=255)
     allow_profiles_outside_organization: bool | None = None
     domains: list[str] | None = Field(default=None, max_length=100, deprecated=True)
     domain_data: list[DomainData] | None = Field(default=None, max_length=100)

@@ -1,4 +1,5 @@
-"""Health and metrics: event-store position, and each read model's position, lag and dead letters."""
+"""Health and metrics: the event-store position, and each read model's position, lag and
+dead letters."""
 
 from __future__ import annotations
 
@@ -20,8 +21,14 @@ def snapshot(services: Services) -> dict[str, Any]:
     for name, freshness in services.freshness.items():
         position = freshness.watermark()
         with services.reads.connection() as conn:
-            row = conn.execute(sql.SQL("SELECT count(*) AS n FROM {0}.dead_letters").format(sql.Identifier(name))).fetchone()
-        projections[name] = {"position": position, "lag": max(0, store - position), "dead_letters": row["n"] if row else 0}
+            row = conn.execute(
+                sql.SQL("SELECT count(*) AS n FROM {0}.dead_letters").format(sql.Identifier(name))
+            ).fetchone()
+        projections[name] = {
+            "position": position,
+            "lag": max(0, store - position),
+            "dead_letters": row["n"] if row else 0,
+        }
     return {
         "status": "ok",
         "mode": services.mode,
@@ -36,7 +43,9 @@ def health(services: ServicesDep) -> JSONResponse:
     try:
         return JSONResponse(snapshot(services))
     except Exception as error:  # the database is unreachable or a schema is missing
-        return JSONResponse({"status": "unavailable", "error": type(error).__name__}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "error": type(error).__name__}, status_code=503
+        )
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
@@ -47,7 +56,14 @@ def metrics(services: ServicesDep) -> str:
         "# TYPE idgov_event_store_position gauge",
         f"idgov_event_store_position {state['event_store']['position']}",
     ]
-    for metric, key in (("position", "position"), ("lag_events", "lag"), ("dead_letters", "dead_letters")):
+    for metric, key in (
+        ("position", "position"),
+        ("lag_events", "lag"),
+        ("dead_letters", "dead_letters"),
+    ):
         lines.append(f"# TYPE idgov_projection_{metric} gauge")
-        lines += [f'idgov_projection_{metric}{{projection="{n}"}} {p[key]}' for n, p in state["projections"].items()]
+        lines += [
+            f'idgov_projection_{metric}{{projection="{n}"}} {p[key]}'
+            for n, p in state["projections"].items()
+        ]
     return "\n".join(lines) + "\n"

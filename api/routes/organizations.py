@@ -92,7 +92,11 @@ def get_organization(organization_id: str, reader: DirectoryReader) -> dict[str,
 
 @router.put("/{organization_id}", response_model=OrganizationPublic)
 def update_organization(
-    organization_id: str, body: OrganizationUpdate, commands: Commands, context: CommandContext, response: Response
+    organization_id: str,
+    body: OrganizationUpdate,
+    commands: Commands,
+    context: CommandContext,
+    response: Response,
 ) -> dict[str, Any]:
     changes = body.model_dump(include=body.model_fields_set - {"domains", "domain_data"})
     if changes.get("name") is None:

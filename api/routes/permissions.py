@@ -38,7 +38,11 @@ def _answer(services: ServicesDep, slug: str, position: int | None) -> dict[str,
 
 @router.post("", response_model=PermissionPublic, status_code=status.HTTP_201_CREATED)
 def create_permission(
-    body: PermissionCreate, commands: Commands, services: ServicesDep, context: CommandContext, response: Response
+    body: PermissionCreate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
 ) -> dict[str, Any]:
     result = commands.create_permission(context, **body.model_dump())
     committed(response, result, commands)
@@ -60,7 +64,11 @@ def get_permission(slug: str, reader: AccessReader) -> dict[str, Any]:
 
 @router.patch("/{slug}", response_model=PermissionPublic)
 def update_permission(
-    slug: str, body: PermissionUpdate, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    body: PermissionUpdate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     result = commands.update_permission(context, slug, **body.model_dump(exclude_unset=True))
@@ -69,7 +77,9 @@ def update_permission(
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_permission(slug: str, commands: Commands, context: CommandContext, response: Response) -> Response:
+def delete_permission(
+    slug: str, commands: Commands, context: CommandContext, response: Response
+) -> Response:
     result = commands.delete_permission(context, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT

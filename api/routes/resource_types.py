@@ -24,7 +24,9 @@ from projections.access import queries
 router = APIRouter(prefix="/authorization/resource_types", tags=["authorization"])
 
 
-def _answer(services: ServicesDep, response: Response, commands: Commands, result: Committed[str]) -> dict[str, Any]:
+def _answer(
+    services: ServicesDep, response: Response, commands: Commands, result: Committed[str]
+) -> dict[str, Any]:
     committed(response, result, commands)
     with read_after(services, "access", result.position) as conn:
         row = queries.resource_type(conn, result.value)
@@ -35,9 +37,15 @@ def _answer(services: ServicesDep, response: Response, commands: Commands, resul
 
 @router.post("", response_model=ResourceTypePublic, status_code=status.HTTP_201_CREATED)
 def create_resource_type(
-    body: ResourceTypeCreate, commands: Commands, services: ServicesDep, context: CommandContext, response: Response
+    body: ResourceTypeCreate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
 ) -> dict[str, Any]:
-    return _answer(services, response, commands, commands.create_resource_type(context, **body.model_dump()))
+    return _answer(
+        services, response, commands, commands.create_resource_type(context, **body.model_dump())
+    )
 
 
 @router.get("", response_model=ListResponse[ResourceTypePublic])
@@ -61,7 +69,11 @@ def get_resource_type(slug: str, reader: AccessReader) -> dict[str, Any]:
 
 @router.patch("/{slug}", response_model=ResourceTypePublic)
 def update_resource_type(
-    slug: str, body: ResourceTypeUpdate, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    body: ResourceTypeUpdate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     result = commands.update_resource_type(context, slug, **body.model_dump(exclude_unset=True))
@@ -69,7 +81,9 @@ def update_resource_type(
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_resource_type(slug: str, commands: Commands, context: CommandContext, response: Response) -> Response:
+def delete_resource_type(
+    slug: str, commands: Commands, context: CommandContext, response: Response
+) -> Response:
     result = commands.delete_resource_type(context, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT

@@ -23,7 +23,9 @@ from projections.access import queries
 router = APIRouter(prefix="/authorization/roles", tags=["authorization"])
 
 
-def _answer(services: ServicesDep, response: Response, commands: Commands, result: Committed[str]) -> dict[str, Any]:
+def _answer(
+    services: ServicesDep, response: Response, commands: Commands, result: Committed[str]
+) -> dict[str, Any]:
     committed(response, result, commands)
     with read_after(services, "access", result.position) as conn:
         row = queries.environment_role(conn, result.value)
@@ -34,14 +36,21 @@ def _answer(services: ServicesDep, response: Response, commands: Commands, resul
 
 @router.post("", response_model=RolePublic, status_code=status.HTTP_201_CREATED)
 def create_role(
-    body: RoleCreate, commands: Commands, services: ServicesDep, context: CommandContext, response: Response
+    body: RoleCreate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
 ) -> dict[str, Any]:
     return _answer(services, response, commands, commands.create_role(context, **body.model_dump()))
 
 
 @router.get("", response_model=RoleList)
 def list_roles(reader: AccessReader) -> dict[str, Any]:
-    return {"object": "list", "data": [render_role(row) for row in queries.environment_roles(reader)]}
+    return {
+        "object": "list",
+        "data": [render_role(row) for row in queries.environment_roles(reader)],
+    }
 
 
 @router.get("/{slug}", response_model=RolePublic)
@@ -54,7 +63,11 @@ def get_role(slug: str, reader: AccessReader) -> dict[str, Any]:
 
 @router.patch("/{slug}", response_model=RolePublic)
 def update_role(
-    slug: str, body: RoleUpdate, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    body: RoleUpdate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     result = commands.update_role(context, slug, **body.model_dump(exclude_unset=True))
@@ -63,7 +76,11 @@ def update_role(
 
 @router.put("/{slug}/permissions", response_model=RolePublic)
 def set_role_permissions(
-    slug: str, body: RolePermissions, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    body: RolePermissions,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     result = commands.set_role_permissions(context, slug, body.permissions)
@@ -72,7 +89,11 @@ def set_role_permissions(
 
 @router.post("/{slug}/permissions", response_model=RolePublic)
 def add_role_permission(
-    slug: str, body: RolePermission, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    body: RolePermission,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     result = commands.add_role_permission(context, slug, body.slug)
@@ -81,7 +102,11 @@ def add_role_permission(
 
 @router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
 def remove_role_permission(
-    slug: str, permission_slug: str, commands: Commands, services: ServicesDep, context: CommandContext,
+    slug: str,
+    permission_slug: str,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
     """An idgov extension mirroring the organization-role endpoint."""

@@ -36,7 +36,9 @@ class SchemaCommands(Commands):
         schema.create_role(DEFAULT_ROLE, "Member", None, ROOT_TYPE, context)
         return schema
 
-    def _change_schema(self, slug: str, change: Callable[[AuthorizationSchema], object]) -> Committed[str]:
+    def _change_schema(
+        self, slug: str, change: Callable[[AuthorizationSchema], object]
+    ) -> Committed[str]:
         """Apply ``change`` to the schema and save; the result names what was changed."""
         schema = self.get_schema()
         change(schema)
@@ -46,13 +48,23 @@ class SchemaCommands(Commands):
 
     @retry_on_conflict
     def create_resource_type(
-        self, context: EventContext, *, slug: str, name: str, description: str | None, parent_type_slugs: list[str]
+        self,
+        context: EventContext,
+        *,
+        slug: str,
+        name: str,
+        description: str | None,
+        parent_type_slugs: list[str],
     ) -> Committed[str]:
         parents = tuple(dict.fromkeys(parent_type_slugs or [ROOT_TYPE]))
-        return self._change_schema(slug, lambda s: s.create_resource_type(slug, name, description, parents, context))
+        return self._change_schema(
+            slug, lambda s: s.create_resource_type(slug, name, description, parents, context)
+        )
 
     @retry_on_conflict
-    def update_resource_type(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
+    def update_resource_type(
+        self, context: EventContext, slug: str, **changes: Any
+    ) -> Committed[str]:
         parents = changes.get("parent_type_slugs")
 
         def change(schema: AuthorizationSchema) -> None:
@@ -75,15 +87,29 @@ class SchemaCommands(Commands):
 
     @retry_on_conflict
     def create_permission(
-        self, context: EventContext, *, slug: str, name: str, description: str | None, resource_type_slug: str | None
+        self,
+        context: EventContext,
+        *,
+        slug: str,
+        name: str,
+        description: str | None,
+        resource_type_slug: str | None,
     ) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.create_permission(slug, name, description, resource_type_slug or ROOT_TYPE, context))
+        return self._change_schema(
+            slug,
+            lambda s: s.create_permission(
+                slug, name, description, resource_type_slug or ROOT_TYPE, context
+            ),
+        )
 
     @retry_on_conflict
     def update_permission(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
         def change(schema: AuthorizationSchema) -> None:
             schema.change_permission(
-                slug, context, name=changes.get("name"), description=changes.get("description"),
+                slug,
+                context,
+                name=changes.get("name"),
+                description=changes.get("description"),
                 describe="description" in changes,
             )
 
@@ -97,28 +123,52 @@ class SchemaCommands(Commands):
 
     @retry_on_conflict
     def create_role(
-        self, context: EventContext, *, slug: str, name: str, description: str | None, resource_type_slug: str | None
+        self,
+        context: EventContext,
+        *,
+        slug: str,
+        name: str,
+        description: str | None,
+        resource_type_slug: str | None,
     ) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.create_role(slug, name, description, resource_type_slug or ROOT_TYPE, context))
+        return self._change_schema(
+            slug,
+            lambda s: s.create_role(
+                slug, name, description, resource_type_slug or ROOT_TYPE, context
+            ),
+        )
 
     @retry_on_conflict
     def update_role(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
         def change(schema: AuthorizationSchema) -> None:
             schema.change_role(
-                slug, context, name=changes.get("name"), description=changes.get("description"),
+                slug,
+                context,
+                name=changes.get("name"),
+                description=changes.get("description"),
                 describe="description" in changes,
             )
 
         return self._change_schema(slug, change)
 
     @retry_on_conflict
-    def set_role_permissions(self, context: EventContext, slug: str, permissions: list[str]) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.set_role_permissions(slug, tuple(permissions), context))
+    def set_role_permissions(
+        self, context: EventContext, slug: str, permissions: list[str]
+    ) -> Committed[str]:
+        return self._change_schema(
+            slug, lambda s: s.set_role_permissions(slug, tuple(permissions), context)
+        )
 
     @retry_on_conflict
-    def add_role_permission(self, context: EventContext, slug: str, permission: str) -> Committed[str]:
+    def add_role_permission(
+        self, context: EventContext, slug: str, permission: str
+    ) -> Committed[str]:
         return self._change_schema(slug, lambda s: s.add_role_permission(slug, permission, context))
 
     @retry_on_conflict
-    def remove_role_permission(self, context: EventContext, slug: str, permission: str) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.remove_role_permission(slug, permission, context))
+    def remove_role_permission(
+        self, context: EventContext, slug: str, permission: str
+    ) -> Committed[str]:
+        return self._change_schema(
+            slug, lambda s: s.remove_role_permission(slug, permission, context)
+        )

@@ -16,6 +16,7 @@ from typing import Generic, ParamSpec, TypeVar
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
+from domain.authorization_schema import AuthorizationSchema
 from domain.errors import Conflict, NotFound
 from domain.events import EventContext, IdgovAggregate
 from domain.memberships import OrganizationMembership
@@ -84,7 +85,9 @@ class Commands(Application[str]):
         assert isinstance(claim, Claim)
         return claim
 
-    def _take(self, kind: str, value: str, owner_id: str, context: EventContext, conflict: Conflict) -> Claim:
+    def _take(
+        self, kind: str, value: str, owner_id: str, context: EventContext, conflict: Conflict
+    ) -> Claim:
         claim = self._claim(kind, value)
         if claim is None:
             return Claim(kind=kind, value=value, owner_id=owner_id, context=context)
@@ -94,14 +97,18 @@ class Commands(Application[str]):
             claim.take(owner_id, context)
         return claim
 
-    def _release(self, kind: str, value: str | None, owner_id: str, context: EventContext) -> list[Claim]:
+    def _release(
+        self, kind: str, value: str | None, owner_id: str, context: EventContext
+    ) -> list[Claim]:
         claim = self._claim(kind, value) if value is not None else None
         if claim is None or claim.owner_id != owner_id:
             return []
         claim.release(context)
         return [claim]
 
-    def _commit(self, value: T, *aggregates: IdgovAggregate | Iterable[IdgovAggregate]) -> Committed[T]:
+    def _commit(
+        self, value: T, *aggregates: IdgovAggregate | Iterable[IdgovAggregate]
+    ) -> Committed[T]:
         flat: list[IdgovAggregate] = []
         for item in aggregates:
             flat.extend([item] if isinstance(item, IdgovAggregate) else item)
@@ -113,6 +120,23 @@ class Commands(Application[str]):
         """Aggregates every environment must have, not yet saved (areas add theirs)."""
         return []
 
+    # Cascades and lookups that one area asks of another; the area that owns them overrides.
+
     def _delete_memberships(self, context: EventContext, **owner: str) -> list[IdgovAggregate]:
-        """Remove every membership of an organization or a user (see MembershipCommands)."""
+        """Remove every membership of an organization or a user, with what hangs on them."""
+        raise NotImplementedError
+
+    def _membership_assignments(
+        self, context: EventContext, membership_id: str
+    ) -> list[IdgovAggregate]:
+        """Remove a membership's role assignments."""
+        raise NotImplementedError
+
+    def _organization_resources(
+        self, context: EventContext, organization_id: str
+    ) -> list[IdgovAggregate]:
+        """Remove an organization's resources."""
+        raise NotImplementedError
+
+    def get_schema(self) -> AuthorizationSchema:
         raise NotImplementedError

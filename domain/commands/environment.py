@@ -16,7 +16,9 @@ from domain.events import EventContext
 
 
 class EnvironmentCommands(Commands):
-    def create_api_key(self, context: EventContext, *, name: str, secret: str | None = None) -> tuple[Committed[ApiKey], str]:
+    def create_api_key(
+        self, context: EventContext, *, name: str, secret: str | None = None
+    ) -> tuple[Committed[ApiKey], str]:
         secret = secret or api_keys.new_secret()
         key = self._new_api_key(context, name=name, secret=secret)
         try:
@@ -27,7 +29,9 @@ class EnvironmentCommands(Commands):
     @staticmethod
     def _new_api_key(context: EventContext, *, name: str, secret: str) -> ApiKey:
         hint = secret[:7] + "…" + secret[-4:]
-        return ApiKey(name=name, secret_digest=api_keys.digest(secret), display_hint=hint, context=context)
+        return ApiKey(
+            name=name, secret_digest=api_keys.digest(secret), display_hint=hint, context=context
+        )
 
     def authenticate(self, secret: str) -> ApiKey | None:
         if not secret.startswith(api_keys.SECRET_PREFIX):
@@ -38,7 +42,9 @@ class EnvironmentCommands(Commands):
             return None
         return key if isinstance(key, ApiKey) and key.matches(secret) else None
 
-    def initialize_environment(self, context: EventContext, *, admin_secret: str | None = None) -> str | None:
+    def initialize_environment(
+        self, context: EventContext, *, admin_secret: str | None = None
+    ) -> str | None:
         """On first start, create the environment and its admin API key; return the new secret.
 
         Later starts change nothing, except that a given ``admin_secret`` not yet known is

@@ -79,28 +79,41 @@ class MembershipCommands(Commands):
         return self._commit(membership, membership)
 
     @retry_on_conflict
-    def deactivate_membership(self, context: EventContext, membership_id: str) -> Committed[OrganizationMembership]:
+    def deactivate_membership(
+        self, context: EventContext, membership_id: str
+    ) -> Committed[OrganizationMembership]:
         membership = self.get_membership(membership_id)
         membership.deactivate(context.for_organization(membership.organization_id))
         return self._commit(membership, membership)
 
     @retry_on_conflict
-    def reactivate_membership(self, context: EventContext, membership_id: str) -> Committed[OrganizationMembership]:
+    def reactivate_membership(
+        self, context: EventContext, membership_id: str
+    ) -> Committed[OrganizationMembership]:
         membership = self.get_membership(membership_id)
         membership.reactivate(context.for_organization(membership.organization_id))
         return self._commit(membership, membership)
 
     @retry_on_conflict
-    def delete_membership(self, context: EventContext, membership_id: str) -> Committed[OrganizationMembership]:
+    def delete_membership(
+        self, context: EventContext, membership_id: str
+    ) -> Committed[OrganizationMembership]:
         membership = self.get_membership(membership_id)
         removed = self._remove_membership(membership, context)
         return self._commit(membership, removed)
 
-    def _remove_membership(self, membership: OrganizationMembership, context: EventContext) -> list[IdgovAggregate]:
+    def _remove_membership(
+        self, membership: OrganizationMembership, context: EventContext
+    ) -> list[IdgovAggregate]:
         context = context.for_organization(membership.organization_id)
+        assignments = self._membership_assignments(context, membership.id)
         membership.delete(context)
         pair = f"{membership.user_id}/{membership.organization_id}"
-        return [membership, *self._release("membership", pair, membership.id, context)]
+        return [
+            *assignments,
+            membership,
+            *self._release("membership", pair, membership.id, context),
+        ]
 
     def _delete_memberships(self, context: EventContext, **owner: str) -> list[IdgovAggregate]:
         if self.membership_index is None:

@@ -20,7 +20,8 @@ class UserCommands(Commands):
     @staticmethod
     def _user_external_id_taken(external_id: str) -> Conflict:
         return Conflict(
-            f"A user with external id '{external_id}' already exists.", code="external_id_already_exists"
+            f"A user with external id '{external_id}' already exists.",
+            code="external_id_already_exists",
         )
 
     @retry_on_conflict
@@ -40,7 +41,13 @@ class UserCommands(Commands):
         claims = [self._take("user_email", email, user_id, context, self._email_taken(email))]
         if external_id is not None:
             claims.append(
-                self._take("user_external_id", external_id, user_id, context, self._user_external_id_taken(external_id))
+                self._take(
+                    "user_external_id",
+                    external_id,
+                    user_id,
+                    context,
+                    self._user_external_id_taken(external_id),
+                )
             )
         user = User(
             id=user_id,
@@ -64,15 +71,24 @@ class UserCommands(Commands):
             user.rename(first, last, context)
         if changes.get("email") is not None and changes["email"].lower() != user.email:
             email = changes["email"].lower()
-            claims.append(self._take("user_email", email, user_id, context, self._email_taken(email)))
+            claims.append(
+                self._take("user_email", email, user_id, context, self._email_taken(email))
+            )
             claims += self._release("user_email", user.email, user_id, context)
             user.change_email(email, bool(changes.get("email_verified", False)), context)
-        elif changes.get("email_verified") is not None and changes["email_verified"] != user.email_verified:
+        elif (
+            changes.get("email_verified") is not None
+            and changes["email_verified"] != user.email_verified
+        ):
             user.change_email_verified(changes["email_verified"], context)
         if "external_id" in changes and changes["external_id"] != user.external_id:
             new = changes["external_id"]
             if new is not None:
-                claims.append(self._take("user_external_id", new, user_id, context, self._user_external_id_taken(new)))
+                claims.append(
+                    self._take(
+                        "user_external_id", new, user_id, context, self._user_external_id_taken(new)
+                    )
+                )
             claims += self._release("user_external_id", user.external_id, user_id, context)
             user.change_external_id(new, context)
         if changes.get("metadata") is not None and changes["metadata"] != user.metadata:

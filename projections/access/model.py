@@ -8,6 +8,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from domain.authorization_schema import AuthorizationSchema as S
+from projections.access.grants import RESOURCE_HANDLERS, RESOURCE_TABLES
 from projections.base import Handler, ReadModel
 
 
@@ -18,7 +19,8 @@ class AccessModel(ReadModel):
         return [
             "CREATE TABLE IF NOT EXISTS resource_types ("
             " slug text PRIMARY KEY, name text NOT NULL, description text,"
-            " parent_type_slugs text[] NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+            " parent_type_slugs text[] NOT NULL, created_at timestamptz NOT NULL, updated_at"
+            " timestamptz NOT NULL)",
             "CREATE TABLE IF NOT EXISTS permissions ("
             " slug text PRIMARY KEY, id text NOT NULL UNIQUE, name text NOT NULL, description text,"
             " resource_type_slug text NOT NULL, system boolean NOT NULL,"
@@ -29,12 +31,16 @@ class AccessModel(ReadModel):
             " description text, resource_type_slug text NOT NULL, priority bigint NOT NULL,"
             " is_default boolean NOT NULL DEFAULT false,"
             " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
-            "CREATE UNIQUE INDEX IF NOT EXISTS roles_by_slug ON roles (coalesce(organization_id, ''), slug)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS roles_by_slug ON roles (coalesce(organization_id,"
+            " ''), slug)",
             "CREATE TABLE IF NOT EXISTS role_permissions ("
-            " role_id text NOT NULL REFERENCES roles (id) ON DELETE CASCADE, permission_slug text NOT NULL,"
+            " role_id text NOT NULL REFERENCES roles (id) ON DELETE CASCADE, permission_slug text"
+            " NOT NULL,"
             " position int NOT NULL, PRIMARY KEY (role_id, permission_slug))",
-            "CREATE INDEX IF NOT EXISTS role_permissions_by_permission ON role_permissions (permission_slug)",
+            "CREATE INDEX IF NOT EXISTS role_permissions_by_permission ON role_permissions"
+            " (permission_slug)",
             "CREATE TABLE IF NOT EXISTS settings (key text PRIMARY KEY, value jsonb NOT NULL)",
+            *RESOURCE_TABLES,
         ]
 
     def handlers(self) -> dict[type[Any], Handler]:
@@ -56,6 +62,7 @@ class AccessModel(ReadModel):
             S.RolePermissionRemoved: _role_permission_removed,
             S.DefaultRoleSet: _default_role_set,
             S.MultipleRolesSet: _multiple_roles_set,
+            **RESOURCE_HANDLERS,
         }
 
 
@@ -86,7 +93,16 @@ def _permission_created(cursor: Cursor[DictRow], e: Any) -> None:
     p = e.permission
     cursor.execute(
         "INSERT INTO permissions VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (p.slug, p.id, p.name, p.description, p.resource_type_slug, p.system, e.timestamp, e.timestamp),
+        (
+            p.slug,
+            p.id,
+            p.name,
+            p.description,
+            p.resource_type_slug,
+            p.system,
+            e.timestamp,
+            e.timestamp,
+        ),
     )
 
 
@@ -105,7 +121,9 @@ def _permission_deleted(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _environment_role_id(cursor: Cursor[DictRow], slug: str) -> str:
-    row = cursor.execute("SELECT id FROM roles WHERE organization_id IS NULL AND slug = %s", (slug,)).fetchone()
+    row = cursor.execute(
+        "SELECT id FROM roles WHERE organization_id IS NULL AND slug = %s", (slug,)
+    ).fetchone()
     assert row is not None, f"unknown environment role {slug!r}"
     return str(row["id"])
 
@@ -113,9 +131,19 @@ def _environment_role_id(cursor: Cursor[DictRow], slug: str) -> str:
 def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
     r = e.role
     cursor.execute(
-        "INSERT INTO roles (id, slug, organization_id, name, description, resource_type_slug, priority,"
+        "INSERT INTO roles (id, slug, organization_id, name, description, resource_type_slug,"
+        " priority,"
         " created_at, updated_at) VALUES (%s, %s, NULL, %s, %s, %s, %s, %s, %s)",
-        (r.id, r.slug, r.name, r.description, r.resource_type_slug, e.originator_version, e.timestamp, e.timestamp),
+        (
+            r.id,
+            r.slug,
+            r.name,
+            r.description,
+            r.resource_type_slug,
+            e.originator_version,
+            e.timestamp,
+            e.timestamp,
+        ),
     )
     _replace_permissions(cursor, r.id, r.permissions)
 
@@ -123,7 +151,8 @@ def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
 def _role_set(column: str) -> Handler:
     def handle(cursor: Cursor[DictRow], e: Any) -> None:
         cursor.execute(
-            f"UPDATE roles SET {column} = %s, updated_at = %s WHERE organization_id IS NULL AND slug = %s",
+            f"UPDATE roles SET {column} = %s, updated_at = %s WHERE organization_id IS NULL AND"
+            " slug = %s",
             (getattr(e, column), e.timestamp, e.slug),
         )
 
@@ -134,7 +163,9 @@ def _touch_role(cursor: Cursor[DictRow], role_id: str, e: Any) -> None:
     cursor.execute("UPDATE roles SET updated_at = %s WHERE id = %s", (e.timestamp, role_id))
 
 
-def _replace_permissions(cursor: Cursor[DictRow], role_id: str, permissions: tuple[str, ...]) -> None:
+def _replace_permissions(
+    cursor: Cursor[DictRow], role_id: str, permissions: tuple[str, ...]
+) -> None:
     cursor.execute("DELETE FROM role_permissions WHERE role_id = %s", (role_id,))
     cursor.executemany(
         "INSERT INTO role_permissions VALUES (%s, %s, %s)",
@@ -160,7 +191,10 @@ def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
 
 def _role_permission_removed(cursor: Cursor[DictRow], e: Any) -> None:
     role_id = _environment_role_id(cursor, e.slug)
-    cursor.execute("DELETE FROM role_permissions WHERE role_id = %s AND permission_slug = %s", (role_id, e.permission))
+    cursor.execute(
+        "DELETE FROM role_permissions WHERE role_id = %s AND permission_slug = %s",
+        (role_id, e.permission),
+    )
     _touch_role(cursor, role_id, e)
 
 

@@ -18,4 +18,9 @@ def server(database_url: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def workos(server: Server) -> WorkOSClient:
-    return WorkOSClient(api_key=server.api_key, client_id="client_idgov_tests", base_url=server.base_url, max_retries=0)
+    return WorkOSClient(
+        api_key=server.api_key,
+        client_id="client_idgov_tests",
+        base_url=server.base_url,
+        max_retries=0,
+    )

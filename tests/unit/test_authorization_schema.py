@@ -22,7 +22,9 @@ def schema_with(*types: tuple[str, tuple[str, ...]]) -> AuthorizationSchema:
 def workspace_schema() -> AuthorizationSchema:
     """organization > workspace > project > app, and app also directly under workspace."""
     schema = schema_with(
-        ("workspace", ("organization",)), ("project", ("workspace",)), ("app", ("workspace", "project"))
+        ("workspace", ("organization",)),
+        ("project", ("workspace",)),
+        ("app", ("workspace", "project")),
     )
     schema.create_permission("project:view", "View", None, "project", CONTEXT)
     schema.create_permission("app:deploy", "Deploy", None, "app", CONTEXT)
@@ -30,12 +32,16 @@ def workspace_schema() -> AuthorizationSchema:
     return schema
 
 
-def test_a_role_may_hold_permissions_of_its_type_and_descendant_types(workspace_schema: AuthorizationSchema) -> None:
+def test_a_role_may_hold_permissions_of_its_type_and_descendant_types(
+    workspace_schema: AuthorizationSchema,
+) -> None:
     role = workspace_schema.create_role(
         "workspace-admin", "Admin", None, "workspace", CONTEXT, ("project:view", "app:deploy")
     )
     assert role.permissions == ("project:view", "app:deploy")
-    workspace_schema.create_role("project-viewer", "Viewer", None, "project", CONTEXT, ("project:view",))
+    workspace_schema.create_role(
+        "project-viewer", "Viewer", None, "project", CONTEXT, ("project:view",)
+    )
     with pytest.raises(Invalid) as error:
         workspace_schema.create_role("app-admin", "App", None, "app", CONTEXT, ("project:view",))
     assert error.value.code == "permission_outside_role_scope"
@@ -50,7 +56,10 @@ def test_unknown_permission_and_type_are_rejected(workspace_schema: Authorizatio
     assert error.value.code == "permission_not_found"
     with pytest.raises(Invalid) as error:
         workspace_schema.create_permission("x:y", "X", None, "galaxy", CONTEXT)
-    assert (error.value.code, error.value.field) == ("resource_type_not_found", "resource_type_slug")
+    assert (error.value.code, error.value.field) == (
+        "resource_type_not_found",
+        "resource_type_slug",
+    )
 
 
 def test_slug_conflicts_and_formats(workspace_schema: AuthorizationSchema) -> None:
@@ -58,7 +67,9 @@ def test_slug_conflicts_and_formats(workspace_schema: AuthorizationSchema) -> No
         workspace_schema.create_permission("app:deploy", "Again", None, "app", CONTEXT)
     assert conflict.value.code == "permission_slug_conflict"
     with pytest.raises(Conflict) as conflict:
-        workspace_schema.create_resource_type("organization", "Org", None, ("organization",), CONTEXT)
+        workspace_schema.create_resource_type(
+            "organization", "Org", None, ("organization",), CONTEXT
+        )
     assert conflict.value.code == "resource_type_slug_conflict"
     for bad in ("Upper", "-lead", "trail-", "a" * 49, "sp ace"):
         with pytest.raises(Invalid):
@@ -77,7 +88,9 @@ def test_cycles_are_refused(workspace_schema: AuthorizationSchema) -> None:
 
 
 def test_depth_is_at_most_five_levels() -> None:
-    schema = schema_with(("l2", ("organization",)), ("l3", ("l2",)), ("l4", ("l3",)), ("l5", ("l4",)))
+    schema = schema_with(
+        ("l2", ("organization",)), ("l3", ("l2",)), ("l4", ("l3",)), ("l5", ("l4",))
+    )
     with pytest.raises(Invalid) as error:
         schema.create_resource_type("l6", "L6", None, ("l5",), CONTEXT)
     assert error.value.code == "resource_type_depth_exceeded"
@@ -99,8 +112,12 @@ def test_child_type_and_type_count_limits() -> None:
     assert error.value.code == "resource_type_limit_exceeded"
 
 
-def test_a_parent_type_cannot_be_removed_while_a_role_needs_its_reach(workspace_schema: AuthorizationSchema) -> None:
-    workspace_schema.create_role("workspace-admin", "Admin", None, "workspace", CONTEXT, ("app:deploy",))
+def test_a_parent_type_cannot_be_removed_while_a_role_needs_its_reach(
+    workspace_schema: AuthorizationSchema,
+) -> None:
+    workspace_schema.create_role(
+        "workspace-admin", "Admin", None, "workspace", CONTEXT, ("app:deploy",)
+    )
     # app stays reachable from workspace through project: allowed.
     workspace_schema.change_resource_type("app", CONTEXT, parent_type_slugs=("project",))
     with pytest.raises(Conflict) as conflict:
@@ -120,8 +137,12 @@ def test_only_unused_leaf_types_can_be_deleted(workspace_schema: AuthorizationSc
         workspace_schema.get_type("folder")
 
 
-def test_deleting_a_permission_removes_it_from_roles_as_events(workspace_schema: AuthorizationSchema) -> None:
-    workspace_schema.create_role("workspace-admin", "Admin", None, "workspace", CONTEXT, ("app:deploy",))
+def test_deleting_a_permission_removes_it_from_roles_as_events(
+    workspace_schema: AuthorizationSchema,
+) -> None:
+    workspace_schema.create_role(
+        "workspace-admin", "Admin", None, "workspace", CONTEXT, ("app:deploy",)
+    )
     workspace_schema.collect_events()
     assert workspace_schema.delete_permission("app:deploy", CONTEXT) == ["workspace-admin"]
     kinds = [type(e).__name__ for e in workspace_schema.collect_events()]
@@ -133,7 +154,9 @@ def test_role_permission_edits(workspace_schema: AuthorizationSchema) -> None:
     workspace_schema.create_role("workspace-admin", "Admin", None, "workspace", CONTEXT)
     workspace_schema.add_role_permission("workspace-admin", "app:deploy", CONTEXT)
     workspace_schema.add_role_permission("workspace-admin", "app:deploy", CONTEXT)  # no-op
-    workspace_schema.set_role_permissions("workspace-admin", ("project:view", "project:view"), CONTEXT)
+    workspace_schema.set_role_permissions(
+        "workspace-admin", ("project:view", "project:view"), CONTEXT
+    )
     assert workspace_schema.get_role("workspace-admin").permissions == ("project:view",)
     with pytest.raises(NotFound):
         workspace_schema.remove_role_permission("workspace-admin", "app:deploy", CONTEXT)

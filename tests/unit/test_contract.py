@@ -16,6 +16,8 @@ def test_every_event_type_has_a_schema_with_its_context() -> None:
     schemas = asyncapi()["components"]["schemas"]
     assert len(schemas) == len(EVENT_CLASSES)
     for schema in schemas.values():
-        assert {"originator_id", "originator_version", "timestamp", "context"} <= set(schema["required"])
+        assert {"originator_id", "originator_version", "timestamp", "context"} <= set(
+            schema["required"]
+        )
         context = schema["$defs"]["EventContext"]
         assert {"actor", "source"} <= set(context["required"])

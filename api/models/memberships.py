@@ -1,0 +1,88 @@
+"""Organization membership bodies, as the WorkOS User Management API has them.
+
+Roles are named by slug, either one (``role_slug``) or several (``role_slugs``), never both.
+Only the slug's form is checked here (lowercase letters, digits, ``-`` and ``_``, 1 to 64
+characters); whether a role with that slug exists is checked once roles are part of the
+authorization model, not by this module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from api.errors import ApiError
+from api.models.common import RequestBody
+from api.models.users import UserPublic
+
+MembershipStatus = Literal["active", "inactive", "pending"]
+STATUSES: tuple[MembershipStatus, ...] = ("active", "inactive", "pending")
+RoleSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
+Id = Field(min_length=1, max_length=255)
+
+
+class _RolesBody(RequestBody):
+    role_slug: RoleSlug | None = None
+    role_slugs: list[RoleSlug] | None = Field(default=None, min_length=1, max_length=50)
+
+    @field_validator("role_slugs")
+    @classmethod
+    def _distinct(cls, slugs: list[str] | None) -> list[str] | None:
+        if slugs is not None and len(set(slugs)) != len(slugs):
+            raise PydanticCustomError("duplicate_value", "Each role slug may appear once.")
+        return slugs
+
+    def roles(self) -> tuple[str, ...] | None:
+        """The roles asked for, or None when the body names none."""
+        if self.role_slug is not None and self.role_slugs is not None:
+            raise ApiError(
+                422,
+                "invalid_request_parameters",
+                "Send either 'role_slug' or 'role_slugs', not both.",
+                errors=[
+                    {"field": "role_slug", "code": "mutually_exclusive"},
+                    {"field": "role_slugs", "code": "mutually_exclusive"},
+                ],
+            )
+        if self.role_slug is not None:
+            return (self.role_slug,)
+        return tuple(self.role_slugs) if self.role_slugs is not None else None
+
+
+class MembershipCreate(_RolesBody):
+    user_id: str = Id
+    organization_id: str = Id
+
+
+class MembershipUpdate(_RolesBody):
+    """A body naming no role changes nothing."""
+
+
+class SlimRole(BaseModel):
+    slug: str
+
+
+class MembershipPublic(BaseModel):
+    object: Literal["organization_membership"] = "organization_membership"
+    id: str
+    user_id: str
+    organization_id: str
+    organization_name: str
+    status: MembershipStatus
+    role: SlimRole
+    roles: list[SlimRole]
+    directory_managed: bool = False
+    custom_attributes: dict[str, Any] = Field(default_factory=dict)
+    user: UserPublic
+    created_at: datetime
+    updated_at: datetime
+
+
+def render(row: dict[str, Any]) -> dict[str, Any]:
+    """A read-model row (membership, organization name, user) as the public object."""
+    roles = [{"slug": slug} for slug in row["role_slugs"]]
+    public = MembershipPublic.model_validate({**row, "role": roles[0], "roles": roles})
+    return public.model_dump(mode="json")

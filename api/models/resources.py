@@ -1,0 +1,141 @@
+"""Bodies of resources, role assignments, checks and discovery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.errors import ApiError
+from api.models.common import RequestBody
+
+ExternalId = Field(min_length=1, max_length=128, pattern=r"^[\x00-\x7F]+$")
+TypeSlug = Field(min_length=1, max_length=48)
+
+
+def one_of(body: BaseModel, by_id: str, *pair: str, required: bool = True) -> bool:
+    """WorkOS's mutually exclusive identifiers: an id, or an external-id pair, never both.
+
+    Returns whether either was given."""
+    values = {name: getattr(body, name) for name in (by_id, *pair)}
+    has_id = values[by_id] is not None
+    pair_given = [name for name in pair if values[name] is not None]
+    if has_id and pair_given:
+        raise ApiError(
+            422,
+            "invalid_request_parameters",
+            f"Send '{by_id}' or {' + '.join(pair)}, not both.",
+            errors=[{"field": name, "code": "mutually_exclusive"} for name in (by_id, *pair_given)],
+        )
+    if pair_given and len(pair_given) != len(pair):
+        missing = [name for name in pair if name not in pair_given]
+        raise ApiError(
+            422,
+            "invalid_request_parameters",
+            f"{' and '.join(pair)} go together.",
+            errors=[{"field": name, "code": "required"} for name in missing],
+        )
+    if required and not has_id and not pair_given:
+        raise ApiError(
+            422,
+            "invalid_request_parameters",
+            f"Send '{by_id}' or {' + '.join(pair)}.",
+            errors=[{"field": by_id, "code": "required"}],
+        )
+    return has_id or bool(pair_given)
+
+
+class ResourceCreate(RequestBody):
+    external_id: str = ExternalId
+    name: str = Field(min_length=1, max_length=48)
+    description: str | None = Field(default=None, max_length=150)
+    resource_type_slug: str = TypeSlug
+    organization_id: str = Field(min_length=1, max_length=64)
+    parent_resource_id: str | None = Field(default=None, max_length=64)
+    parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
+class ResourceUpdate(RequestBody):
+    name: str | None = Field(default=None, min_length=1, max_length=48)
+    description: str | None = Field(default=None, max_length=150)
+    parent_resource_id: str | None = Field(default=None, max_length=64)
+    parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
+class ResourcePublic(BaseModel):
+    object: Literal["authorization_resource"] = "authorization_resource"
+    id: str
+    external_id: str
+    name: str
+    description: str | None
+    resource_type_slug: str
+    organization_id: str
+    parent_resource_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ResourceTarget(RequestBody):
+    resource_id: str | None = Field(default=None, max_length=64)
+    resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
+class CheckRequest(ResourceTarget):
+    permission_slug: str = Field(min_length=1, max_length=48)
+
+
+class CheckResponse(BaseModel):
+    authorized: bool
+
+
+class BatchCheck(CheckRequest):
+    organization_membership_id: str = Field(min_length=1, max_length=64)
+
+
+class BatchCheckRequest(RequestBody):
+    checks: list[BatchCheck] = Field(min_length=1, max_length=100)
+
+
+class BatchCheckResponse(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CheckResponse]
+
+
+class RoleTarget(ResourceTarget):
+    role_slug: str = Field(min_length=1, max_length=48)
+
+
+class RoleAssignmentPublic(BaseModel):
+    object: Literal["role_assignment"] = "role_assignment"
+    id: str
+    organization_membership_id: str
+    role: dict[str, str]
+    resource: dict[str, str]
+    source: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def render_resource(row: dict[str, Any]) -> dict[str, Any]:
+    return ResourcePublic.model_validate(row).model_dump(mode="json")
+
+
+def render_assignment(row: dict[str, Any]) -> dict[str, Any]:
+    """A grant row as WorkOS's role assignment; organization-level roles show on the root."""
+    return RoleAssignmentPublic(
+        id=row["id"],
+        organization_membership_id=row["membership_id"],
+        role={"slug": row["role_slug"]},
+        resource={
+            "id": row["resource_id"],
+            "external_id": row["resource_external_id"],
+            "resource_type_slug": row["resource_type_slug"],
+        },
+        source={"type": "direct", "group_role_assignment_id": None, "group": None},
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    ).model_dump(mode="json")

@@ -1,0 +1,291 @@
+"""WorkOS Authorization API, membership-centric: checks, discovery, effective permissions and
+role assignments of one organization membership; plus idgov's batch check."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from psycopg import Connection
+from psycopg.rows import DictRow
+
+from api.deps import (
+    AccessReader,
+    CommandContext,
+    Commands,
+    Pagination,
+    ServicesDep,
+    committed,
+    read_after,
+)
+from api.errors import ApiError
+from api.models.authorization import PermissionPublic, render_permission
+from api.models.common import ListResponse, list_response
+from api.models.resources import (
+    BatchCheckRequest,
+    BatchCheckResponse,
+    CheckRequest,
+    CheckResponse,
+    ResourcePublic,
+    ResourceTarget,
+    RoleAssignmentPublic,
+    RoleTarget,
+    one_of,
+    render_assignment,
+    render_resource,
+)
+from domain.errors import NotFound
+from domain.resources import Resource
+from projections.access import queries
+from projections.pagination import Page, PageRequest
+
+router = APIRouter(prefix="/authorization", tags=["authorization"])
+MEMBERSHIP = "/organization_memberships/{organization_membership_id}"
+
+
+def _organization_of(conn: Connection[DictRow], membership_id: str) -> str:
+    row = conn.execute(
+        "SELECT organization_id FROM access.memberships WHERE id = %s", (membership_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Organization membership not found: '{membership_id}'.")
+    return str(row["organization_id"])
+
+
+def _target_id(
+    conn: Connection[DictRow], organization_id: str, target: ResourceTarget
+) -> str | None:
+    """The resource a check names, by id or external-id pair; None when it does not exist."""
+    one_of(target, "resource_id", "resource_external_id", "resource_type_slug")
+    if target.resource_id is not None:
+        row = queries.resource(conn, target.resource_id)
+    else:
+        assert target.resource_type_slug is not None
+        assert target.resource_external_id is not None
+        row = queries.resource_by_external_id(
+            conn, organization_id, target.resource_type_slug, target.resource_external_id
+        )
+    if row is None or row["organization_id"] != organization_id:
+        return None
+    return str(row["id"])
+
+
+def _resource_in(conn: Connection[DictRow], organization_id: str, target: ResourceTarget) -> str:
+    resource_id = _target_id(conn, organization_id, target)
+    if resource_id is None:
+        raise NotFound("Resource not found in the membership's organization.")
+    return resource_id
+
+
+# Checks ------------------------------------------------------------------------
+
+
+@router.post(MEMBERSHIP + "/check", response_model=CheckResponse)
+def check(
+    organization_membership_id: str, body: CheckRequest, reader: AccessReader
+) -> dict[str, bool]:
+    organization_id = _organization_of(reader, organization_membership_id)
+    resource_id = _resource_in(reader, organization_id, body)
+    return {
+        "authorized": queries.check(
+            reader, organization_membership_id, body.permission_slug, resource_id
+        )
+    }
+
+
+@router.post("/check/batch", response_model=BatchCheckResponse)
+def check_many(body: BatchCheckRequest, reader: AccessReader) -> dict[str, Any]:
+    """idgov extension: up to 100 checks, answered in request order at one read position.
+    A check naming an unknown membership or resource is answered ``authorized: false``."""
+    answers = []
+    for item in body.checks:
+        try:
+            organization_id = _organization_of(reader, item.organization_membership_id)
+        except NotFound:
+            answers.append({"authorized": False})
+            continue
+        resource_id = _target_id(reader, organization_id, item)
+        authorized = resource_id is not None and queries.check(
+            reader, item.organization_membership_id, item.permission_slug, resource_id
+        )
+        answers.append({"authorized": authorized})
+    return {"object": "list", "data": answers}
+
+
+# Discovery ---------------------------------------------------------------------
+
+
+@router.get(MEMBERSHIP + "/resources", response_model=ListResponse[ResourcePublic])
+def list_resources_for_membership(
+    organization_membership_id: str,
+    reader: AccessReader,
+    page: Pagination,
+    permission_slug: Annotated[str, Query(min_length=1, max_length=48)],
+    parent_resource_id: str | None = None,
+    parent_resource_type_slug: str | None = None,
+    parent_resource_external_id: str | None = None,
+) -> dict[str, Any]:
+    """Children of the parent the membership can act on with the permission, including access
+    inherited from ancestors and organization-level roles (WorkOS lists direct ones only)."""
+    organization_id = _organization_of(reader, organization_membership_id)
+    target = ResourceTarget(
+        resource_id=parent_resource_id,
+        resource_type_slug=parent_resource_type_slug,
+        resource_external_id=parent_resource_external_id,
+    )
+    try:
+        parent_id = _resource_in(reader, organization_id, target)
+    except ApiError as error:
+        raise ApiError(
+            400, "bad_request", "Name the parent by parent_resource_id or its external-id pair."
+        ) from error
+    found = queries.accessible_children(
+        reader, organization_membership_id, permission_slug, parent_id, page
+    )
+    return list_response(found, render_resource)
+
+
+def _effective(
+    reader: Connection[DictRow], membership_id: str, resource_id: str, page: Any
+) -> dict[str, Any]:
+    return list_response(
+        queries.effective_permissions(reader, membership_id, resource_id, page), render_permission
+    )
+
+
+@router.get(
+    MEMBERSHIP + "/resources/{resource_id}/permissions",
+    response_model=ListResponse[PermissionPublic],
+)
+def list_effective_permissions(
+    organization_membership_id: str, resource_id: str, reader: AccessReader, page: Pagination
+) -> dict[str, Any]:
+    organization_id = _organization_of(reader, organization_membership_id)
+    target = _resource_in(reader, organization_id, ResourceTarget(resource_id=resource_id))
+    return _effective(reader, organization_membership_id, target, page)
+
+
+@router.get(
+    MEMBERSHIP + "/resources/{resource_type_slug}/{external_id}/permissions",
+    response_model=ListResponse[PermissionPublic],
+)
+def list_effective_permissions_by_external_id(
+    organization_membership_id: str,
+    resource_type_slug: str,
+    external_id: str,
+    reader: AccessReader,
+    page: Pagination,
+) -> dict[str, Any]:
+    organization_id = _organization_of(reader, organization_membership_id)
+    target = ResourceTarget(resource_type_slug=resource_type_slug, resource_external_id=external_id)
+    return _effective(
+        reader, organization_membership_id, _resource_in(reader, organization_id, target), page
+    )
+
+
+# Role assignments --------------------------------------------------------------
+
+
+@router.get(MEMBERSHIP + "/role_assignments", response_model=ListResponse[RoleAssignmentPublic])
+def list_role_assignments(
+    organization_membership_id: str,
+    reader: AccessReader,
+    page: Pagination,
+    resource_id: str | None = None,
+    resource_external_id: str | None = None,
+    resource_type_slug: str | None = None,
+) -> dict[str, Any]:
+    organization_id = _organization_of(reader, organization_membership_id)
+    if resource_external_id is not None:
+        target = ResourceTarget(
+            resource_external_id=resource_external_id, resource_type_slug=resource_type_slug
+        )
+        resource_id = _target_id(reader, organization_id, target)
+        if resource_id is None:
+            return list_response(Page([], None, None), render_assignment)
+        resource_type_slug = None
+    found = queries.role_assignments(
+        reader,
+        page,
+        membership_id=organization_membership_id,
+        resource_id=resource_id,
+        resource_type_slug=resource_type_slug,
+    )
+    return list_response(found, render_assignment)
+
+
+def _resource_for_command(
+    commands: Commands, membership_id: str, target: ResourceTarget
+) -> Resource:
+    one_of(target, "resource_id", "resource_external_id", "resource_type_slug")
+    membership = commands.get_membership(membership_id)
+    return commands.find_resource(
+        membership.organization_id,
+        target.resource_id,
+        target.resource_external_id,
+        target.resource_type_slug,
+    )
+
+
+@router.post(
+    MEMBERSHIP + "/role_assignments",
+    response_model=RoleAssignmentPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+def assign_role(
+    organization_membership_id: str,
+    body: RoleTarget,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    resource = _resource_for_command(commands, organization_membership_id, body)
+    result = commands.assign_role(
+        context, organization_membership_id, role_slug=body.role_slug, resource=resource
+    )
+    committed(response, result, commands)
+    with read_after(services, "access", result.position) as conn:
+        found = queries.role_assignments(
+            conn,
+            PageRequest(limit=1),
+            membership_id=organization_membership_id,
+            resource_id=resource.id,
+            role_slug=body.role_slug,
+        )
+    return render_assignment(found.rows[0])
+
+
+@router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)
+def remove_role(
+    organization_membership_id: str,
+    body: RoleTarget,
+    commands: Commands,
+    context: CommandContext,
+    response: Response,
+) -> Response:
+    resource = _resource_for_command(commands, organization_membership_id, body)
+    result = commands.remove_role(
+        context, organization_membership_id, role_slug=body.role_slug, resource=resource
+    )
+    committed(response, result, commands)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
+
+
+@router.delete(
+    MEMBERSHIP + "/role_assignments/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def remove_role_assignment(
+    organization_membership_id: str,
+    role_assignment_id: str,
+    commands: Commands,
+    context: CommandContext,
+    response: Response,
+) -> Response:
+    result = commands.remove_role_assignment(
+        context, organization_membership_id, role_assignment_id
+    )
+    committed(response, result, commands)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response

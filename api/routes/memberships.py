@@ -1,0 +1,147 @@
+"""WorkOS User Management API, memberships: /user_management/organization_memberships."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import CommandContext, Commands, DirectoryReader, Pagination, committed
+from api.errors import ApiError
+from api.models.common import ListResponse, list_response
+from api.models.memberships import (
+    STATUSES,
+    MembershipCreate,
+    MembershipPublic,
+    MembershipUpdate,
+    render,
+)
+from api.models.users import render_aggregate as render_user
+from domain.application import Committed, IdentityApplication
+from domain.errors import NotFound
+from domain.memberships import OrganizationMembership
+from projections.directory import queries
+
+router = APIRouter(prefix="/user_management/organization_memberships", tags=["memberships"])
+
+
+def _public(membership: OrganizationMembership, commands: IdentityApplication) -> dict[str, Any]:
+    """The write-side aggregate as the public object (commands answer without waiting for reads)."""
+    return render(
+        {
+            "id": membership.id,
+            "user_id": membership.user_id,
+            "organization_id": membership.organization_id,
+            "organization_name": commands.get_organization(membership.organization_id).name,
+            "status": membership.status,
+            "role_slugs": membership.role_slugs,
+            "user": render_user(commands.get_user(membership.user_id)),
+            "created_at": membership.created_on,
+            "updated_at": membership.modified_on,
+        }
+    )
+
+
+def _answer(
+    result: Committed[OrganizationMembership], commands: IdentityApplication, response: Response
+) -> dict[str, Any]:
+    committed(response, result, commands)
+    return _public(result.value, commands)
+
+
+def _statuses(values: list[str] | None) -> list[str]:
+    """``statuses`` comma-separated (as the SDK sends it) or repeated; only active by default."""
+    wanted = [s for value in values or [] for s in value.split(",") if s]
+    if any(s not in STATUSES for s in wanted):
+        raise ApiError(
+            422,
+            "invalid_request_parameters",
+            f"'statuses' takes any of {', '.join(STATUSES)}.",
+            errors=[{"field": "statuses", "code": "invalid_value"}],
+        )
+    return wanted or ["active"]
+
+
+@router.post("", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
+def create_membership(
+    body: MembershipCreate, commands: Commands, context: CommandContext, response: Response
+) -> dict[str, Any]:
+    """Add a user to an organization; an inactive membership of the pair is reactivated."""
+    result = commands.create_membership(
+        context,
+        user_id=body.user_id,
+        organization_id=body.organization_id,
+        role_slugs=body.roles() or (),
+    )
+    return _answer(result, commands, response)
+
+
+@router.get("", response_model=ListResponse[MembershipPublic])
+def list_memberships(
+    reader: DirectoryReader,
+    page: Pagination,
+    user_id: Annotated[str | None, Query(max_length=255)] = None,
+    organization_id: Annotated[str | None, Query(max_length=255)] = None,
+    statuses: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    if not user_id and not organization_id:
+        raise ApiError(
+            400,
+            "missing_user_id_or_organization_id",
+            "Send 'user_id', 'organization_id' or both.",
+        )
+    result = queries.memberships(
+        reader, page, user_id=user_id, organization_id=organization_id, statuses=_statuses(statuses)
+    )
+    return list_response(result, render)
+
+
+@router.get("/{membership_id}", response_model=MembershipPublic)
+def get_membership(membership_id: str, reader: DirectoryReader) -> dict[str, Any]:
+    row = queries.membership(reader, membership_id)
+    if row is None:
+        raise NotFound(f"Organization membership not found: '{membership_id}'.")
+    return render(row)
+
+
+@router.put("/{membership_id}", response_model=MembershipPublic)
+def update_membership(
+    membership_id: str,
+    body: MembershipUpdate,
+    commands: Commands,
+    context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    """Replace the membership's roles; a body naming no role changes nothing."""
+    roles = body.roles()
+    if roles is None:
+        result = Committed(commands.get_membership(membership_id), None)
+    else:
+        result = commands.change_membership_roles(context, membership_id, roles)
+    return _answer(result, commands, response)
+
+
+@router.put("/{membership_id}/deactivate", response_model=MembershipPublic)
+def deactivate_membership(
+    membership_id: str, commands: Commands, context: CommandContext, response: Response
+) -> dict[str, Any]:
+    """Active becomes inactive; an inactive membership stays as it is (no event)."""
+    return _answer(commands.deactivate_membership(context, membership_id), commands, response)
+
+
+@router.put("/{membership_id}/reactivate", response_model=MembershipPublic)
+def reactivate_membership(
+    membership_id: str, commands: Commands, context: CommandContext, response: Response
+) -> dict[str, Any]:
+    """Inactive becomes active with its previous roles; an active one stays as it is."""
+    return _answer(commands.reactivate_membership(context, membership_id), commands, response)
+
+
+@router.delete("/{membership_id}", status_code=status.HTTP_202_ACCEPTED)
+def delete_membership(
+    membership_id: str, commands: Commands, context: CommandContext, response: Response
+) -> Response:
+    result = commands.delete_membership(context, membership_id)
+    committed(response, result, commands)
+    response.status_code = status.HTTP_202_ACCEPTED
+    return response

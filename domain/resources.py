@@ -1,0 +1,96 @@
+"""The Resource aggregate: one node of an organization's typed resource tree.
+
+Every organization has a root resource of type ``organization`` (created with it, never
+edited or deleted by hand, its external id the organization id). Every other resource has
+exactly one parent in the same organization, of a type its own type allows as parent.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import event
+
+from domain import ids
+from domain.errors import Rejected
+from domain.events import EventContext, IdgovAggregate
+
+RESOURCE = "authz_resource"
+
+
+def root_resource_id(organization_id: str) -> str:
+    """The root resource shares the organization's time-sortable id body."""
+    return f"{RESOURCE}_{organization_id.removeprefix(ids.ORGANIZATION + '_')}"
+
+
+class Resource(IdgovAggregate):
+    @event("Created")
+    def __init__(
+        self,
+        id: str,
+        organization_id: str,
+        resource_type_slug: str,
+        external_id: str,
+        name: str,
+        description: str | None,
+        parent_resource_id: str | None,
+        context: EventContext,
+    ) -> None:
+        self.organization_id = organization_id
+        self.resource_type_slug = resource_type_slug
+        self.external_id = external_id
+        self.name = name
+        self.description = description
+        self.parent_resource_id = parent_resource_id
+        self.deleted = False
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_resource_id is None
+
+    def _refuse_on_root(self, what: str) -> None:
+        if self.is_root:
+            raise Rejected(
+                f"The organization's root resource cannot be {what}.",
+                code="organization_resource_immutable",
+            )
+
+    def rename(self, name: str, context: EventContext) -> None:
+        self._refuse_on_root("renamed")
+        if name != self.name:
+            self._renamed(name, context)
+
+    def follow_organization_name(self, name: str, context: EventContext) -> None:
+        """The root resource carries its organization's name."""
+        if self.is_root and name != self.name:
+            self._renamed(name, context)
+
+    @event("Renamed")
+    def _renamed(self, name: str, context: EventContext) -> None:
+        self.name = name
+
+    def describe(self, description: str | None, context: EventContext) -> None:
+        self._refuse_on_root("changed")
+        if description != self.description:
+            self._described(description, context)
+
+    @event("Described")
+    def _described(self, description: str | None, context: EventContext) -> None:
+        self.description = description
+
+    def move(self, parent_resource_id: str, context: EventContext) -> None:
+        self._refuse_on_root("moved")
+        if parent_resource_id != self.parent_resource_id:
+            self._moved(self.parent_resource_id, parent_resource_id, context)
+
+    @event("Moved")
+    def _moved(
+        self, from_parent_resource_id: str | None, parent_resource_id: str, context: EventContext
+    ) -> None:
+        self.parent_resource_id = parent_resource_id
+
+    @event("Deleted")
+    def delete(self, context: EventContext) -> None:
+        self.deleted = True
+
+
+def new_resource_id() -> str:
+    return ids.new_id(RESOURCE)

@@ -1,0 +1,73 @@
+"""An in-memory stand-in for the access read model, for domain tests without a database:
+it answers cascade questions by replaying the notification log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.application import IdentityApplication
+from domain.resources import Resource
+from domain.role_assignments import RoleAssignment
+
+
+class LogAccessIndex:
+    def __init__(self, app: IdentityApplication) -> None:
+        self.app = app
+
+    def _replay(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        resources: dict[str, Any] = {}  # id -> (organization_id, parent_id)
+        assignments: dict[str, Any] = {}  # id -> Created event
+        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.app.mapper.to_domain_event(notification)
+            if isinstance(e, Resource.Created):
+                resources[e.originator_id] = (e.organization_id, e.parent_resource_id)
+            elif isinstance(e, Resource.Moved):
+                resources[e.originator_id] = (resources[e.originator_id][0], e.parent_resource_id)
+            elif isinstance(e, Resource.Deleted):
+                resources.pop(e.originator_id, None)
+            elif isinstance(e, RoleAssignment.Created):
+                assignments[e.originator_id] = e
+            elif isinstance(e, RoleAssignment.Removed):
+                assignments.pop(e.originator_id, None)
+        return resources, assignments
+
+    @staticmethod
+    def _depth(resources: dict[str, Any], resource_id: str) -> int:
+        depth = 0
+        while resources[resource_id][1] is not None:
+            resource_id, depth = resources[resource_id][1], depth + 1
+        return depth
+
+    def descendant_ids(self, resource_id: str) -> list[str]:
+        resources, _ = self._replay()
+
+        def below(candidate: str) -> bool:
+            parent = resources[candidate][1]
+            while parent is not None:
+                if parent == resource_id:
+                    return True
+                parent = resources[parent][1]
+            return False
+
+        found = [r for r in resources if below(r)]
+        return sorted(found, key=lambda r: -self._depth(resources, r))
+
+    def resource_ids_of_organization(self, organization_id: str) -> list[str]:
+        resources, _ = self._replay()
+        found = [
+            r
+            for r, (org, parent) in resources.items()
+            if org == organization_id and parent is not None
+        ]
+        return sorted(found, key=lambda r: -self._depth(resources, r))
+
+    def assignment_ids(
+        self, *, resource_ids: list[str] | None = None, membership_id: str | None = None
+    ) -> list[str]:
+        _, assignments = self._replay()
+        return sorted(
+            a_id
+            for a_id, e in assignments.items()
+            if (resource_ids is not None and e.resource_id in resource_ids)
+            or (membership_id is not None and e.organization_membership_id == membership_id)
+        )
