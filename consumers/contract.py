@@ -13,8 +13,15 @@ from domain.serialization import event_schema
 _HEADERS = {
     "type": "object",
     "required": [
-        "ce_specversion", "ce_id", "ce_type", "ce_source", "ce_subject", "ce_time",
-        messages.POSITION, messages.AGGREGATE_ID, messages.AGGREGATE_VERSION,
+        "ce_specversion",
+        "ce_id",
+        "ce_type",
+        "ce_source",
+        "ce_subject",
+        "ce_time",
+        messages.POSITION,
+        messages.AGGREGATE_ID,
+        messages.AGGREGATE_VERSION,
     ],
     "properties": {
         "ce_specversion": {"const": "1.0"},
@@ -23,9 +30,15 @@ _HEADERS = {
         "ce_source": {"type": "string"},
         "ce_subject": {"type": "string", "description": "The aggregate the event is about."},
         "ce_time": {"type": "string", "format": "date-time"},
-        messages.POSITION: {"type": "string", "description": "Event-store position: total order of events."},
+        messages.POSITION: {
+            "type": "string",
+            "description": "Event-store position: total order of events.",
+        },
         messages.AGGREGATE_ID: {"type": "string"},
-        messages.AGGREGATE_VERSION: {"type": "string", "description": "Version of the aggregate after this event."},
+        messages.AGGREGATE_VERSION: {
+            "type": "string",
+            "description": "Version of the aggregate after this event.",
+        },
     },
 }
 
@@ -38,14 +51,18 @@ def asyncapi(topic: str = "idgov.events.v1") -> dict[str, Any]:
         message_ids[name]: {
             "name": name,
             "contentType": "application/json",
-            "headers": {**_HEADERS, "properties": {**_HEADERS["properties"], "ce_type": {"const": name}}},
+            "headers": {
+                **_HEADERS,
+                "properties": {**_HEADERS["properties"], "ce_type": {"const": name}},
+            },
             "payload": {"$ref": f"#/components/schemas/{message_ids[name]}"},
         }
         for name in names
     }
     components_messages["watermark"] = {
         "name": "watermark",
-        "summary": "Progress marker, not an event: every event up to this position has been published.",
+        "summary": "Progress marker, not an event: every event up to this position has been"
+        " published.",
         "headers": {
             "type": "object",
             "required": [messages.WATERMARK],
@@ -64,10 +81,14 @@ def asyncapi(topic: str = "idgov.events.v1") -> dict[str, Any]:
         "channels": {
             "events": {
                 "address": topic,
-                "messages": {mid: {"$ref": f"#/components/messages/{mid}"} for mid in components_messages},
+                "messages": {
+                    mid: {"$ref": f"#/components/messages/{mid}"} for mid in components_messages
+                },
             }
         },
-        "operations": {"receiveEvents": {"action": "receive", "channel": {"$ref": "#/channels/events"}}},
+        "operations": {
+            "receiveEvents": {"action": "receive", "channel": {"$ref": "#/channels/events"}}
+        },
         "components": {
             "messages": components_messages,
             "schemas": {message_ids[name]: schema for name, schema in schemas.items()},

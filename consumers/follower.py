@@ -18,7 +18,9 @@ from projections.base import Delivery, ProjectionView
 
 class FollowerProjection(Projection[ProjectionView]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply_batch([Delivery(tracking.application_name, tracking.notification_id, domain_event)])
+        self.view.apply_batch(
+            [Delivery(tracking.application_name, tracking.notification_id, domain_event)]
+        )
 
 
 def follow(view: ProjectionView, env: dict[str, str]) -> BaseProjectionRunner[IdentityApplication]:

@@ -81,5 +81,7 @@ def decode(stream: str, offset: int, headers: Headers, value: bytes) -> Delivery
         event_class = EVENT_CLASSES[header["ce_type"].decode()]
         event = event_from_state(event_class, json.loads(value))
     except Exception as error:  # the projection records it as a dead letter
-        return Delivery(stream, position, None, next_offset, raw=value, error=f"undecodable event: {error!r}")
+        return Delivery(
+            stream, position, None, next_offset, raw=value, error=f"undecodable event: {error!r}"
+        )
     return Delivery(stream, position, event, next_offset)

@@ -33,7 +33,9 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int, replication_factor
     try:
         # The topic is the replayable log of every event: keep it forever.
         configs = {"retention.ms": "-1", "cleanup.policy": "delete"}
-        admin.create_topics([NewTopic(topic, partitions, replication_factor, topic_configs=configs)])
+        admin.create_topics(
+            [NewTopic(topic, partitions, replication_factor, topic_configs=configs)]
+        )
         log.info("topic_created", topic=topic, partitions=partitions)
     except TopicAlreadyExistsError:
         pass
@@ -138,5 +140,9 @@ class Relay:
 
     def _send(self, message: Message, partition: int):  # type: ignore[no-untyped-def]
         return self.producer.send(
-            self.topic, key=message.key, value=message.value, headers=message.headers, partition=partition
+            self.topic,
+            key=message.key,
+            value=message.value,
+            headers=message.headers,
+            partition=partition,
         )

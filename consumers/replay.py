@@ -23,7 +23,9 @@ log = structlog.get_logger("idgov.replay")
 BATCH = 1000
 
 
-def _feed(app: IdentityApplication, view: ProjectionView, after: int, until: int | None = None) -> int:
+def _feed(
+    app: IdentityApplication, view: ProjectionView, after: int, until: int | None = None
+) -> int:
     position = after
     while True:
         notifications = app.recorder.select_notifications(
@@ -32,7 +34,10 @@ def _feed(app: IdentityApplication, view: ProjectionView, after: int, until: int
         if not notifications:
             return position
         view.apply_batch(
-            [Delivery(EVENT_STORE_STREAM, n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            [
+                Delivery(EVENT_STORE_STREAM, n.id, app.mapper.to_domain_event(n))
+                for n in notifications
+            ]
         )
         position = notifications[-1].id
 
@@ -64,16 +69,22 @@ def replay(
         )
         final = _feed(app, rebuild, position)
         cursor.execute(
-            sql.SQL("SELECT application_name FROM {0}.tracking WHERE application_name <> '__migration__'").format(
-                sql.Identifier(name)
-            )
+            sql.SQL(
+                "SELECT application_name FROM {0}.tracking WHERE application_name <>"
+                " '__migration__'"
+            ).format(sql.Identifier(name))
         )
-        wanted = {row["application_name"] for row in cursor.fetchall()} | set(streams) | {EVENT_STORE_STREAM}
+        wanted = (
+            {row["application_name"] for row in cursor.fetchall()}
+            | set(streams)
+            | {EVENT_STORE_STREAM}
+        )
         ident = sql.Identifier
         cursor.executemany(
             sql.SQL(
                 "INSERT INTO {0}.tracking (application_name, notification_id) VALUES (%s, %s)"
-                " ON CONFLICT (application_name) DO UPDATE SET notification_id = excluded.notification_id"
+                " ON CONFLICT (application_name) DO UPDATE SET notification_id ="
+                " excluded.notification_id"
             ).format(ident(staging)),
             [(stream, final) for stream in sorted(wanted)],
         )
@@ -83,8 +94,12 @@ def replay(
             )
         )
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(ident(retired)))
-        cursor.execute(sql.SQL("ALTER SCHEMA {0} RENAME TO {1}").format(ident(name), ident(retired)))
-        cursor.execute(sql.SQL("ALTER SCHEMA {0} RENAME TO {1}").format(ident(staging), ident(name)))
+        cursor.execute(
+            sql.SQL("ALTER SCHEMA {0} RENAME TO {1}").format(ident(name), ident(retired))
+        )
+        cursor.execute(
+            sql.SQL("ALTER SCHEMA {0} RENAME TO {1}").format(ident(staging), ident(name))
+        )
         cursor.execute(sql.SQL("DROP SCHEMA {0} CASCADE").format(ident(retired)))
     rebuild.datastore.close()
     log.info("replay_swapped", projection=name, position=final)

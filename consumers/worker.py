@@ -43,9 +43,16 @@ class ProjectionWorker:
         topic: str,
         group_id: str,
         batch_size: int = 500,
+        session_timeout_ms: int | None = None,
     ) -> None:
         self.view = view
         self.topic = topic
+        # A shorter session than kafka-python's 45 s lets a worker restarted after a crash
+        # take its partitions back soon: the group waits that long for the dead member.
+        session: dict[str, int] = {}
+        if session_timeout_ms is not None:
+            heartbeat = min(3000, session_timeout_ms // 3)
+            session = {"session_timeout_ms": session_timeout_ms, "heartbeat_interval_ms": heartbeat}
         self.consumer = KafkaConsumer(
             bootstrap_servers=bootstrap,
             group_id=group_id,
@@ -53,6 +60,7 @@ class ProjectionWorker:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
+            **session,
         )
         # Every partition needs a position row before any is applied, so the watermark
         # (the minimum over partitions) waits for all of them. Asked here, on the caller's
@@ -70,7 +78,11 @@ class ProjectionWorker:
                 self.consumer.seek(tp, stored[tp.partition])
             else:
                 self.consumer.seek_to_beginning(tp)
-        log.info("partitions_assigned", partitions=sorted(tp.partition for tp in assigned), offsets=stored)
+        log.info(
+            "partitions_assigned",
+            partitions=sorted(tp.partition for tp in assigned),
+            offsets=stored,
+        )
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker_started", projection=self.view.model.name, topic=self.topic)
@@ -84,7 +96,12 @@ class ProjectionWorker:
     def poll_once(self, timeout_ms: int = 500) -> int:
         polled = self.consumer.poll(timeout_ms=timeout_ms)
         deliveries = [
-            decode(kafka_stream(tp.topic, tp.partition), record.offset, list(record.headers), record.value)
+            decode(
+                kafka_stream(tp.topic, tp.partition),
+                record.offset,
+                list(record.headers),
+                record.value,
+            )
             for tp, records in polled.items()
             for record in records
         ]
@@ -93,9 +110,14 @@ class ProjectionWorker:
         started = time.perf_counter()
         result = self.view.apply_batch(deliveries)
         if result.dead_lettered:
-            log.error("events_dead_lettered", projection=self.view.model.name, count=result.dead_lettered)
+            log.error(
+                "events_dead_lettered", projection=self.view.model.name, count=result.dead_lettered
+            )
         self.consumer.commit_async(
-            {tp: OffsetAndMetadata(records[-1].offset + 1, "", -1) for tp, records in polled.items()}
+            {
+                tp: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+                for tp, records in polled.items()
+            }
         )
         log.info(
             "projection_batch",
@@ -109,7 +131,7 @@ class ProjectionWorker:
         return len(deliveries)
 
     def lag(self) -> int:
-        """Messages not yet consumed on this worker's partitions (from fetch metadata, no request)."""
+        """Messages not yet consumed on this worker's partitions (from fetch metadata)."""
         total = 0
         for tp in self.consumer.assignment():
             highwater = self.consumer.highwater(tp)

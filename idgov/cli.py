@@ -26,7 +26,7 @@ SYSTEM_CONTEXT = EventContext(actor=SYSTEM, source="system")
 
 
 @contextmanager
-def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator["System"]:
+def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[System]:
     from idgov.bootstrap import System
 
     embedded = None
@@ -48,8 +48,10 @@ def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator["
             log.info("embedded_postgres_stopped")
 
 
-def _initialize(system: "System") -> None:
-    secret = system.commands.initialize_environment(SYSTEM_CONTEXT, admin_secret=system.settings.bootstrap_api_key)
+def _initialize(system: System) -> None:
+    secret = system.commands.initialize_environment(
+        SYSTEM_CONTEXT, admin_secret=system.settings.bootstrap_api_key
+    )
     if secret is not None and system.settings.bootstrap_api_key is None:
         print(
             "\nidgov created an admin API key. It is shown only this once; keep it safe:\n\n"
@@ -65,7 +67,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _serve(system: "System") -> None:
+def _serve(system: System) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -115,7 +117,9 @@ def migrate(settings: Settings, _: argparse.Namespace) -> None:
             from consumers.relay import ensure_topic
 
             ensure_topic(
-                settings.kafka_bootstrap, settings.kafka_topic, settings.kafka_partitions,
+                settings.kafka_bootstrap,
+                settings.kafka_topic,
+                settings.kafka_partitions,
                 settings.kafka_replication_factor,
             )
             for view in system.views.values():
@@ -132,15 +136,24 @@ def relay(settings: Settings, _: argparse.Namespace) -> None:
     from consumers.relay import Relay, ensure_topic, new_producer
 
     bootstrap = _kafka(settings)
-    ensure_topic(bootstrap, settings.kafka_topic, settings.kafka_partitions, settings.kafka_replication_factor)
+    ensure_topic(
+        bootstrap,
+        settings.kafka_topic,
+        settings.kafka_partitions,
+        settings.kafka_replication_factor,
+    )
     stop = _stop_on_signals()
     with _system(settings) as system:
         tracking = system.relay_tracking()
         producer = new_producer(bootstrap)
         try:
             Relay(
-                system.commands, tracking, producer, topic=settings.kafka_topic,
-                source=settings.event_source, batch_size=settings.relay_batch_size,
+                system.commands,
+                tracking,
+                producer,
+                topic=settings.kafka_topic,
+                source=settings.event_source,
+                batch_size=settings.relay_batch_size,
             ).run(stop)
         finally:
             producer.close(timeout=10)
@@ -154,8 +167,12 @@ def project(settings: Settings, args: argparse.Namespace) -> None:
     with _system(settings) as system:
         view = system.views[args.name]
         ProjectionWorker(
-            view, bootstrap=bootstrap, topic=settings.kafka_topic,
-            group_id=settings.kafka_group_prefix + args.name, batch_size=settings.projection_batch_size,
+            view,
+            bootstrap=bootstrap,
+            topic=settings.kafka_topic,
+            group_id=settings.kafka_group_prefix + args.name,
+            batch_size=settings.projection_batch_size,
+            session_timeout_ms=settings.kafka_session_timeout_ms,
         ).run(stop)
 
 
@@ -164,7 +181,12 @@ def replay(settings: Settings, args: argparse.Namespace) -> None:
 
     with _system(settings, embedded_allowed=not settings.database_url) as system:
         streams = system.kafka_streams() if system.kafka else []
-        position = rebuild(system.commands, system.views[args.name], lambda s: system.open_view(args.name, s), streams)
+        position = rebuild(
+            system.commands,
+            system.views[args.name],
+            lambda s: system.open_view(args.name, s),
+            streams,
+        )
         print(f"{args.name}: rebuilt and swapped in at position {position}")
 
 
@@ -191,8 +213,12 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="idgov", description="Event-sourced identity governance.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run everything in one process on an embedded PostgreSQL").set_defaults(run=up)
-    commands.add_parser("migrate", help="create tables, topic and the admin API key").set_defaults(run=migrate)
+    commands.add_parser(
+        "up", help="run everything in one process on an embedded PostgreSQL"
+    ).set_defaults(run=up)
+    commands.add_parser("migrate", help="create tables, topic and the admin API key").set_defaults(
+        run=migrate
+    )
     commands.add_parser("api", help="serve the HTTP API").set_defaults(run=api)
     commands.add_parser("relay", help="publish the event store to Kafka").set_defaults(run=relay)
     for name, handler, text in (
@@ -202,9 +228,9 @@ def main(argv: list[str] | None = None) -> None:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("name", choices=sorted(READ_MODELS))
         sub.set_defaults(run=handler)
-    commands.add_parser("contract", help="print the AsyncAPI document of the event topic").set_defaults(
-        run=contract
-    )
+    commands.add_parser(
+        "contract", help="print the AsyncAPI document of the event topic"
+    ).set_defaults(run=contract)
     key = commands.add_parser("create-api-key", help="create an API key and print it once")
     key.add_argument("--name", required=True)
     key.set_defaults(run=create_api_key)

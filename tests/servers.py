@@ -20,7 +20,11 @@ from idgov.bootstrap import READ_MODELS
 from tests.helpers import free_port
 
 IDGOV = shutil.which("idgov", path=str(Path(sys.executable).parent)) or "idgov"
-LOG_DIR = Path(os.environ.get("IDGOV_TEST_LOG_DIR", Path(__file__).resolve().parent.parent / ".idgov-test" / "logs"))
+LOG_DIR = Path(
+    os.environ.get(
+        "IDGOV_TEST_LOG_DIR", Path(__file__).resolve().parent.parent / ".idgov-test" / "logs"
+    )
+)
 
 
 def new_api_key() -> str:
@@ -41,7 +45,9 @@ class Process:
 
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
-            self.popen = subprocess.Popen([IDGOV, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                [IDGOV, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     @property
     def running(self) -> bool:
@@ -81,7 +87,10 @@ class Server:
 
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(
-            base_url=self.base_url, headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30, **kwargs
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=30,
+            **kwargs,
         )
 
     def wait_healthy(self, timeout: float = 60) -> dict[str, object]:
@@ -106,7 +115,9 @@ class Server:
 
 def idgov_env(database_url: str, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDGOV_")}
-    env.update({"IDGOV_DATABASE_URL": database_url, "IDGOV_LOG_FORMAT": "json", "IDGOV_HOST": "127.0.0.1"})
+    env.update(
+        {"IDGOV_DATABASE_URL": database_url, "IDGOV_LOG_FORMAT": "json", "IDGOV_HOST": "127.0.0.1"}
+    )
     env.update({f"IDGOV_{k.upper()}": v for k, v in settings.items()})
     return env
 
@@ -128,7 +139,9 @@ def embedded_server(database_url: str, **settings: str) -> Iterator[Server]:
 
 @contextmanager
 def kafka_stack(database_url: str, bootstrap: str, topic: str, **settings: str) -> Iterator[Server]:
-    """The production shape: ``idgov migrate``, then API, relay and one worker per read model, as processes."""
+    """The production shape: ``idgov migrate``, then API, relay and one worker per read model, as
+    processes.
+    """
     port = free_port()
     api_key = new_api_key()
     env = idgov_env(

@@ -22,11 +22,16 @@ class DirectoryModel(ReadModel):
     def tables(self) -> list[str]:
         return [
             "CREATE TABLE IF NOT EXISTS organizations ("
-            " id text PRIMARY KEY, name text NOT NULL, external_id text UNIQUE,"
+            " id text PRIMARY KEY, name text NOT NULL, external_id text,"
             " metadata jsonb NOT NULL, domains jsonb NOT NULL, stripe_customer_id text,"
             " allow_profiles_outside_organization boolean NOT NULL,"
             " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS organizations_domains ON organizations USING gin (domains jsonb_path_ops)",
+            # Not UNIQUE: the write side guarantees uniqueness, and an external id released by
+            # one organization and taken by another may arrive on another partition first.
+            "CREATE INDEX IF NOT EXISTS organizations_by_external_id ON organizations"
+            " (external_id)",
+            "CREATE INDEX IF NOT EXISTS organizations_domains ON organizations USING gin (domains"
+            " jsonb_path_ops)",
             "CREATE TABLE IF NOT EXISTS users ("
             " id text PRIMARY KEY, email text NOT NULL UNIQUE, first_name text, last_name text,"
             " email_verified boolean NOT NULL, external_id text UNIQUE, metadata jsonb NOT NULL,"
@@ -35,7 +40,8 @@ class DirectoryModel(ReadModel):
             " id text PRIMARY KEY, user_id text NOT NULL, organization_id text NOT NULL,"
             " status text NOT NULL, role_slugs text[] NOT NULL,"
             " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
-            "CREATE INDEX IF NOT EXISTS memberships_by_organization ON memberships (organization_id, id)",
+            "CREATE INDEX IF NOT EXISTS memberships_by_organization ON memberships"
+            " (organization_id, id)",
             "CREATE INDEX IF NOT EXISTS memberships_by_user ON memberships (user_id, id)",
         ]
 
@@ -46,9 +52,12 @@ class DirectoryModel(ReadModel):
             O.ExternalIdChanged: _set("organizations", external_id="external_id"),
             O.MetadataChanged: _set("organizations", metadata="metadata"),
             O.DomainsChanged: _set("organizations", domains=_domains),
-            O.StripeCustomerIdChanged: _set("organizations", stripe_customer_id="stripe_customer_id"),
+            O.StripeCustomerIdChanged: _set(
+                "organizations", stripe_customer_id="stripe_customer_id"
+            ),
             O.ProfilesPolicyChanged: _set(
-                "organizations", allow_profiles_outside_organization="allow_profiles_outside_organization"
+                "organizations",
+                allow_profiles_outside_organization="allow_profiles_outside_organization",
             ),
             O.Deleted: _delete("organizations"),
             U.Created: _user_created,
@@ -119,26 +128,50 @@ def _organization_created(cursor: Cursor[DictRow], e: O.Created) -> None:
         " allow_profiles_outside_organization, created_at, updated_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
-            e.originator_id, e.name, e.external_id, Jsonb(e.metadata), _domains(e),
-            e.stripe_customer_id, e.allow_profiles_outside_organization, e.timestamp, e.timestamp,
+            e.originator_id,
+            e.name,
+            e.external_id,
+            Jsonb(e.metadata),
+            _domains(e),
+            e.stripe_customer_id,
+            e.allow_profiles_outside_organization,
+            e.timestamp,
+            e.timestamp,
         ),
     )
 
 
 def _user_created(cursor: Cursor[DictRow], e: U.Created) -> None:
     cursor.execute(
-        "INSERT INTO users (id, email, first_name, last_name, email_verified, external_id, metadata,"
+        "INSERT INTO users (id, email, first_name, last_name, email_verified, external_id,"
+        " metadata,"
         " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
-            e.originator_id, e.email, e.first_name, e.last_name, e.email_verified, e.external_id,
-            Jsonb(e.metadata), e.timestamp, e.timestamp,
+            e.originator_id,
+            e.email,
+            e.first_name,
+            e.last_name,
+            e.email_verified,
+            e.external_id,
+            Jsonb(e.metadata),
+            e.timestamp,
+            e.timestamp,
         ),
     )
 
 
 def _membership_created(cursor: Cursor[DictRow], e: M.Created) -> None:
     cursor.execute(
-        "INSERT INTO memberships (id, user_id, organization_id, status, role_slugs, created_at, updated_at)"
+        "INSERT INTO memberships (id, user_id, organization_id, status, role_slugs, created_at,"
+        " updated_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (e.originator_id, e.user_id, e.organization_id, e.status, list(e.role_slugs), e.timestamp, e.timestamp),
+        (
+            e.originator_id,
+            e.user_id,
+            e.organization_id,
+            e.status,
+            list(e.role_slugs),
+            e.timestamp,
+            e.timestamp,
+        ),
     )

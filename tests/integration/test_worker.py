@@ -1,0 +1,432 @@
+"""Projection workers against real Kafka and PostgreSQL: one transaction per batch, duplicates
+skipped by position, dead letters, consumer groups, and the watermark over partitions."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+from api.routes.health import snapshot
+from consumers.messages import Message, decode
+from consumers.relay import Relay, new_producer, partition_for
+from consumers.worker import ProjectionWorker
+from idgov.bootstrap import System
+from projections.base import BatchResult, ProjectionView, kafka_stream
+from projections.freshness import Freshness, NotFreshEnough
+from tests.integration.support import (
+    CONTEXT,
+    SOURCE,
+    assert_same_model,
+    by_partition,
+    consume_all,
+    dead_letters,
+    drain,
+    dump_directory,
+    end_offsets,
+    is_watermark,
+    open_system,
+    position_of,
+    rebuild_directory,
+    relay_everything,
+    republish,
+    stored_offsets,
+    stream_positions,
+    view_watermark,
+    wait_until,
+)
+
+pytestmark = pytest.mark.kafka
+
+
+def _commands(system: System, prefix: str, organizations: int = 6) -> list[str]:
+    app = system.commands
+    orgs = [
+        app.create_organization(CONTEXT, name=f"{prefix} {i}").value.id
+        for i in range(organizations)
+    ]
+    users = [app.create_user(CONTEXT, email=f"{prefix}-{i}@example.com").value.id for i in range(3)]
+    for org in orgs:
+        app.update_organization(CONTEXT, org, metadata={"p": prefix})
+        for user in users[:2]:
+            app.create_membership(CONTEXT, user_id=user, organization_id=org)
+    return orgs
+
+
+class Recorder:
+    """Counts what a view's batches did (the view stays the real one)."""
+
+    def __init__(self, view: ProjectionView) -> None:
+        self.results: list[BatchResult] = []
+        apply = view.apply_batch
+
+        def apply_batch(deliveries: Any) -> BatchResult:
+            result = apply(deliveries)
+            self.results.append(result)
+            return result
+
+        view.apply_batch = apply_batch  # type: ignore[method-assign]
+
+    def total(self, field: str) -> int:
+        return sum(getattr(r, field) for r in self.results)
+
+
+def _worker(
+    view: ProjectionView, bootstrap: str, topic: str, group: str | None = None, batch: int = 500
+) -> ProjectionWorker:
+    return ProjectionWorker(
+        view,
+        bootstrap=bootstrap,
+        topic=topic,
+        group_id=group or f"idgov.test.{secrets.token_hex(4)}",
+        batch_size=batch,
+    )
+
+
+@contextmanager
+def _view(system: System, schema: str) -> Iterator[ProjectionView]:
+    view = system.open_view("directory", schema)
+    try:
+        yield view
+    finally:
+        view.datastore.close()
+
+
+def test_a_batch_and_its_offsets_are_committed_in_one_transaction(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_tx") as view:
+        _commands(system, "first")
+        relay_everything(system, kafka_bootstrap, topic)
+        worker = _worker(view, kafka_bootstrap, topic, group="idgov.test.tx", batch=10_000)
+        try:
+            wait_until(lambda: worker.poll_once(timeout_ms=500), 60, "a first batch")
+            assert dump_directory(database_url, "dir_tx")["organizations"], (
+                "the first batch was applied"
+            )
+            # The stored offsets are where the consumer stands.
+            stored = stored_offsets(database_url, "dir_tx", topic)
+            assert stored
+            for partition, offset in stored.items():
+                assert worker.consumer.position(_tp(topic, partition)) == offset
+            drain(worker, database_url, topic)
+
+            # A batch whose last write (its Kafka offsets) fails leaves nothing behind: not its
+            # rows, not its stream positions. They are one transaction.
+            before = dump_directory(database_url, "dir_tx")
+            positions = stream_positions(database_url, "dir_tx")
+            offsets = stored_offsets(database_url, "dir_tx", topic)
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute(
+                    "CREATE FUNCTION dir_tx.refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                    " $$ BEGIN RAISE EXCEPTION 'offsets refused by the test'; END $$"
+                )
+                conn.execute(
+                    "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON dir_tx.kafka_offsets"
+                    " FOR EACH ROW EXECUTE FUNCTION dir_tx.refuse()"
+                )
+            _commands(system, "second")
+            relay_everything(system, kafka_bootstrap, topic)
+            with pytest.raises(Exception, match="offsets refused by the test"):
+                wait_until(lambda: worker.poll_once(timeout_ms=500), 30, "a second batch")
+            assert dump_directory(database_url, "dir_tx") == before
+            assert stream_positions(database_url, "dir_tx") == positions
+            assert stored_offsets(database_url, "dir_tx", topic) == offsets
+        finally:
+            worker.consumer.close()  # the crashed worker leaves the group
+
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DROP TRIGGER refuse ON dir_tx.kafka_offsets")
+        # Restarted, it resumes at the stored offsets and applies the lost batch.
+        worker = _worker(view, kafka_bootstrap, topic, group="idgov.test.tx")
+        try:
+            drain(worker, database_url, topic)
+        finally:
+            worker.consumer.close()
+        assert view_watermark(database_url, "dir_tx", topic) == system.event_store_position()
+        rebuild_directory(system, "dir_tx_expected").datastore.close()
+        assert_same_model(database_url, "dir_tx", "dir_tx_expected")
+        assert dead_letters(database_url, "dir_tx") == []
+
+
+def _tp(topic: str, partition: int) -> Any:
+    from kafka import TopicPartition
+
+    return TopicPartition(topic, partition)
+
+
+def test_redelivered_messages_change_nothing(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_dup") as view:
+        _commands(system, "dup")
+        relay_everything(system, kafka_bootstrap, topic)
+        counts = Recorder(view)
+        worker = _worker(view, kafka_bootstrap, topic)
+        try:
+            drain(worker, database_url, topic)
+            applied = counts.total("applied")
+            assert applied > 0
+            assert counts.total("skipped") == 0
+            model = dump_directory(database_url, "dir_dup")
+            positions = stream_positions(database_url, "dir_dup")
+            assert view_watermark(database_url, "dir_dup", topic) == system.event_store_position()
+
+            def unchanged() -> None:
+                assert dump_directory(database_url, "dir_dup") == model
+                assert stream_positions(database_url, "dir_dup") == positions
+                assert dead_letters(database_url, "dir_dup") == []
+
+            # 1. The consumer seeks back to the beginning: everything comes again, all skipped.
+            counts.results.clear()
+            worker.consumer.seek_to_beginning()
+            drain(worker, database_url, topic)
+            assert counts.total("applied") == 0
+            assert counts.total("skipped") == applied
+            unchanged()
+
+            # 2. Copies of every message are published again (an at-least-once relay after a crash).
+            counts.results.clear()
+            records = consume_all(kafka_bootstrap, topic)
+            republish(kafka_bootstrap, topic, records)
+            drain(worker, database_url, topic)
+            assert counts.total("applied") == 0
+            assert counts.total("skipped") == applied
+            unchanged()
+        finally:
+            worker.consumer.close()
+
+        # 3. Another consumer, whose offsets were lost, reads the topic from offset 0.
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM dir_dup.kafka_offsets")
+        counts.results.clear()
+        other = _worker(view, kafka_bootstrap, topic)
+        try:
+            drain(other, database_url, topic)
+        finally:
+            other.consumer.close()
+        assert counts.total("applied") == 0
+        assert counts.total("skipped") == 2 * applied
+        unchanged()
+        assert stored_offsets(database_url, "dir_dup", topic) == end_offsets(kafka_bootstrap, topic)
+
+
+def test_an_event_the_model_cannot_apply_is_dead_lettered_and_the_stream_moves_on(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url, kafka_bootstrap, topic) as system:
+        app = system.commands
+        view = system.views["directory"]
+        before = app.create_organization(CONTEXT, name="before").value
+        # Accepted by the command side, refused by PostgreSQL text columns (NUL character).
+        poison = app.create_organization(CONTEXT, name="bad\x00name").value
+        corrupt = app.create_organization(CONTEXT, name="corrupted in transit").value
+        # Later events on the same partitions as the bad ones.
+        partitions = [0, 1, 2]
+        after = []
+        while {partition_for(o.encode(), partitions) for o in after} < {
+            partition_for(poison.id.encode(), partitions),
+            partition_for(corrupt.id.encode(), partitions),
+        }:
+            after.append(app.create_organization(CONTEXT, name=f"after {len(after)}").value.id)
+        app.update_organization(CONTEXT, before.id, name="before, renamed")
+
+        class CorruptingRelay(Relay):
+            def _send(self, message: Message, partition: int) -> Any:
+                # Only the organization's own event; its root resource's travels intact.
+                if dict(message.headers).get("ce_subject") == corrupt.id.encode():
+                    message = Message(message.key, b'{"truncated": ', message.headers)
+                return super()._send(message, partition)
+
+        producer = new_producer(kafka_bootstrap)
+        try:
+            relay = CorruptingRelay(
+                app, system.relay_tracking(), producer, topic=topic, source=SOURCE
+            )
+            while relay.relay_once():
+                pass
+        finally:
+            producer.close(timeout=10)
+
+        worker = _worker(view, kafka_bootstrap, topic)
+        try:
+            drain(worker, database_url, topic)
+        finally:
+            worker.consumer.close()
+
+        letters = dead_letters(database_url, "directory")
+        assert len(letters) == 2, letters
+        by_error = {("undecodable" in letter["error"]): letter for letter in letters}
+        handler_failure, undecodable = by_error[False], by_error[True]
+        assert handler_failure["event_type"] is not None
+        assert "Created" in handler_failure["event_type"]
+        assert "NUL" in handler_failure["error"] or "0x00" in handler_failure["error"]
+        assert handler_failure["stream"].startswith(topic + ":")
+        assert undecodable["error"].startswith("undecodable event")
+        assert undecodable["payload"] is not None
+
+        # The streams moved on: everything after the bad events is applied, up to the end.
+        assert view_watermark(database_url, "directory", topic) == system.event_store_position()
+        names = {row["id"]: row["name"] for row in dump_directory(database_url)["organizations"]}
+        assert names[before.id] == "before, renamed"
+        assert all(org in names for org in after)
+        assert poison.id not in names
+        assert corrupt.id not in names
+
+        health = snapshot(system.services())
+        assert health["projections"]["directory"]["dead_letters"] == 2
+        assert health["projections"]["directory"]["lag"] == 0
+
+
+def test_two_workers_in_one_group_split_partitions_and_build_the_same_model(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    group = f"idgov.test.split.{secrets.token_hex(3)}"
+    with (
+        open_system(database_url) as system,
+        _view(system, "dir_split") as one,
+        _view(system, "dir_split") as two,
+    ):
+        counts = [Recorder(one), Recorder(two)]
+        workers = [
+            _worker(view, kafka_bootstrap, topic, group=group, batch=50) for view in (one, two)
+        ]
+        assigned: list[set[int]] = [set(), set()]
+        for index, worker in enumerate(workers):
+            original = worker.on_assigned
+
+            def on_assigned(tps: list[Any], original: Any = original, index: int = index) -> None:
+                assigned[index] = {tp.partition for tp in tps}
+                original(tps)
+
+            worker.on_assigned = on_assigned  # type: ignore[method-assign]
+        stop = threading.Event()
+        threads = [threading.Thread(target=w.run, args=(stop,)) for w in workers]
+        for thread in threads:
+            thread.start()
+        try:
+            wait_until(
+                lambda: (
+                    all(assigned)
+                    and assigned[0] | assigned[1] == {0, 1, 2}
+                    and not assigned[0] & assigned[1]
+                ),
+                60,
+                "both workers to get their share of the partitions",
+            )
+            for round_ in range(3):
+                _commands(system, f"split-{round_}", organizations=10)
+                relay_everything(system, kafka_bootstrap, topic)
+            end = system.event_store_position()
+            wait_until(
+                lambda: view_watermark(database_url, "dir_split", topic) == end, 60, "the watermark"
+            )
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(30)
+        assert not any(thread.is_alive() for thread in threads)
+        assert counts[0].total("applied") > 0
+        assert counts[1].total("applied") > 0
+        assert dead_letters(database_url, "dir_split") == []
+        rebuild_directory(system, "dir_split_expected").datastore.close()
+        assert_same_model(database_url, "dir_split", "dir_split_expected")
+
+
+def test_the_watermark_is_the_minimum_over_partitions(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_wm") as view:
+        _commands(system, "wm", organizations=9)
+        relay_everything(system, kafka_bootstrap, topic, batch_size=10)
+        end = system.event_store_position()
+        partitions = by_partition(consume_all(kafka_bootstrap, topic))
+        assert sorted(partitions) == [0, 1, 2]
+        freshness = Freshness(
+            system.reads.pool, "dir_wm", f"{topic}:%", system.event_store_position
+        )
+
+        def deliveries(records: list[Any]) -> list[Any]:
+            return [
+                decode(kafka_stream(topic, r.partition), r.offset, list(r.headers), r.value)
+                for r in records
+            ]
+
+        assert freshness.watermark() == 0  # no stream known yet
+        view.register_streams([kafka_stream(topic, p) for p in range(3)])
+        assert freshness.watermark() == 0
+        # Partitions 0 and 1 complete, 2 untouched: the model is complete up to nothing.
+        view.apply_batch(deliveries(partitions[0]))
+        view.apply_batch(deliveries(partitions[1]))
+        assert freshness.watermark() == 0
+        with pytest.raises(NotFreshEnough) as stale:
+            freshness.wait_for(1, timeout=0.2)
+        assert (stale.value.wanted, stale.value.reached) == (1, 0)
+        # Half of partition 2: complete up to the last position partition 2 has reached.
+        half = len(partitions[2]) // 2
+        view.apply_batch(deliveries(partitions[2][:half]))
+        reached = position_of(partitions[2][half - 1])
+        assert 0 < reached < end
+        assert freshness.watermark() == reached
+        with pytest.raises(NotFreshEnough):
+            freshness.wait_for_everything_committed(timeout=0.2)
+        # Everything: the model is complete up to the event store's position.
+        view.apply_batch(deliveries(partitions[2][half:]))
+        assert freshness.watermark() == end
+        assert freshness.wait_for_everything_committed(timeout=1) == end
+        assert any(is_watermark(r) for r in partitions[2])
+        # Applied partition by partition, the model still equals one built in event-store order.
+        rebuild_directory(system, "dir_wm_expected").datastore.close()
+        assert_same_model(database_url, "dir_wm", "dir_wm_expected")
+
+
+def test_an_external_id_moved_between_organizations_applies_in_any_partition_order(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_order") as view:
+        app = system.commands
+        partitions = [0, 1, 2]
+        first = app.create_organization(CONTEXT, name="first", external_id="shared").value
+        # The second organization lands on another partition than the first.
+        second_id = None
+        while second_id is None:
+            candidate = app.create_organization(CONTEXT, name="candidate").value.id
+            if partition_for(candidate.encode(), partitions) != partition_for(
+                first.id.encode(), partitions
+            ):
+                second_id = candidate
+        app.update_organization(CONTEXT, first.id, external_id="moved")
+        app.update_organization(
+            CONTEXT, second_id, external_id="shared"
+        )  # legal: "shared" was released
+        relay_everything(system, kafka_bootstrap, topic)
+        records = by_partition(consume_all(kafka_bootstrap, topic))
+        # A worker applies what one poll returns partition by partition: the second
+        # organization's partition may well come first.
+        order = [
+            partition_for(second_id.encode(), partitions),
+            partition_for(first.id.encode(), partitions),
+        ]
+        order += [p for p in partitions if p not in order]
+        view.register_streams([kafka_stream(topic, p) for p in partitions])
+        for partition in order:
+            view.apply_batch(
+                [
+                    decode(kafka_stream(topic, r.partition), r.offset, list(r.headers), r.value)
+                    for r in records[partition]
+                ]
+            )
+        assert dead_letters(database_url, "dir_order") == []
+        rebuild_directory(system, "dir_order_expected").datastore.close()
+        assert_same_model(database_url, "dir_order", "dir_order_expected")
