@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import Connection
+from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 from domain.application import IdentityApplication
@@ -15,7 +17,7 @@ from projections.freshness import Freshness
 @dataclass
 class Services:
     commands: IdentityApplication
-    reads: ConnectionPool  # type: ignore[type-arg]
+    reads: ConnectionPool[Connection[DictRow]]
     freshness: dict[str, Freshness]
     consistency_timeout: float
     mode: str  # "embedded" or "kafka"

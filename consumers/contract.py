@@ -10,7 +10,7 @@ from consumers import messages
 from domain.catalog import EVENT_CLASSES
 from domain.serialization import event_schema
 
-_HEADERS = {
+_HEADERS: dict[str, Any] = {
     "type": "object",
     "required": [
         "ce_specversion",

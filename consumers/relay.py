@@ -58,7 +58,8 @@ def new_producer(bootstrap: str) -> KafkaProducer:
 def partition_for(key: bytes | None, partitions: list[int]) -> int:
     """Kafka's default keyed partitioning (murmur2), chosen here so watermarks can follow."""
     assert key is not None
-    return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
+    index: int = (murmur2(key) & 0x7FFFFFFF) % len(partitions)
+    return partitions[index]
 
 
 class Relay:

@@ -23,7 +23,7 @@ from projections.base import ProjectionView, kafka_stream
 log = structlog.get_logger("idgov.worker")
 
 
-class _SeekToStoredOffsets(ConsumerRebalanceListener):
+class _SeekToStoredOffsets(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: ProjectionWorker) -> None:
         self.worker = worker
 

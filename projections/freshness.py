@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
@@ -28,7 +29,7 @@ class NotFreshEnough(Exception):
 class Freshness:
     def __init__(
         self,
-        pool: ConnectionPool,  # type: ignore[type-arg]
+        pool: ConnectionPool[Connection[DictRow]],
         projection: str,
         streams: str,
         event_store_position: Callable[[], int],
@@ -41,7 +42,7 @@ class Freshness:
 
     def watermark(self) -> int:
         with self.pool.connection() as conn:
-            row: DictRow | None = conn.execute(self._query, (self.streams,)).fetchone()  # type: ignore[assignment]
+            row = conn.execute(self._query, (self.streams,)).fetchone()
         return int(row["position"]) if row else 0
 
     def wait_for(self, position: int, timeout: float) -> int:

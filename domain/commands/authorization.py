@@ -15,7 +15,7 @@ from domain.events import SYSTEM, EventContext, IdgovAggregate
 class SchemaCommands(Commands):
     def get_schema(self) -> AuthorizationSchema:
         try:
-            schema = self.repository.get(SCHEMA_ID)
+            schema: AuthorizationSchema = self.repository.get(SCHEMA_ID)
         except AggregateNotFoundError:
             return self._new_schema(EventContext(actor=SYSTEM, source="system"))
         assert isinstance(schema, AuthorizationSchema)

@@ -61,7 +61,7 @@ class Commands(Application[str]):
 
     def _load(self, cls: type[A], aggregate_id: str, label: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: IdgovAggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{label} not found: '{aggregate_id}'.") from None
         if not isinstance(aggregate, cls) or getattr(aggregate, "deleted", False):
@@ -79,7 +79,7 @@ class Commands(Application[str]):
 
     def _claim(self, kind: str, value: str) -> Claim | None:
         try:
-            claim = self.repository.get(claim_id(kind, value))
+            claim: IdgovAggregate = self.repository.get(claim_id(kind, value))
         except AggregateNotFoundError:
             return None
         assert isinstance(claim, Claim)

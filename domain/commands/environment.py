@@ -12,7 +12,7 @@ from domain.api_keys import ApiKey
 from domain.commands.base import Commands, Committed, retry_on_conflict
 from domain.environment import ENVIRONMENT_ID, Environment
 from domain.errors import Conflict
-from domain.events import EventContext
+from domain.events import EventContext, IdgovAggregate
 
 
 class EnvironmentCommands(Commands):
@@ -37,7 +37,7 @@ class EnvironmentCommands(Commands):
         if not secret.startswith(api_keys.SECRET_PREFIX):
             return None
         try:
-            key = self.repository.get(api_keys.key_id_for(secret))
+            key: IdgovAggregate = self.repository.get(api_keys.key_id_for(secret))
         except AggregateNotFoundError:
             return None
         return key if isinstance(key, ApiKey) and key.matches(secret) else None
