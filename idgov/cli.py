@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from domain.events import SYSTEM, EventContext
 from idgov import logs
-from idgov.database import Database, EmbeddedPostgres
+from idgov.database import Database, DataDirInUse, EmbeddedPostgres
 from idgov.settings import Settings
 
 log = structlog.get_logger("idgov")
@@ -33,16 +33,21 @@ def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[S
     if settings.database_url:
         url = settings.database_url
     elif embedded_allowed:
-        embedded = EmbeddedPostgres(settings.data_dir)
+        try:
+            embedded = EmbeddedPostgres(settings.data_dir)
+        except DataDirInUse as error:
+            sys.exit(str(error))
         url = embedded.url
         log.info("embedded_postgres_started", data_dir=str(settings.data_dir.resolve()))
     else:
         sys.exit("IDGOV_DATABASE_URL is not set (only 'idgov up' starts an embedded PostgreSQL).")
-    system = System(settings, Database.from_url(url))
     try:
-        yield system
+        system = System(settings, Database.from_url(url))
+        try:
+            yield system
+        finally:
+            system.close()
     finally:
-        system.close()
         if embedded is not None:
             embedded.stop()
             log.info("embedded_postgres_stopped")

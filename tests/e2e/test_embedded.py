@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from tests.helpers import free_port
 from tests.integration.support import wait_until
-from tests.servers import Process, Server, embedded_server, idgov_env, new_api_key
+from tests.servers import IDGOV, Process, Server, embedded_server, idgov_env, new_api_key
 
 TOKEN = "X-Idgov-Consistency-Token"
 
@@ -150,6 +151,16 @@ def test_up_keeps_its_data_in_the_embedded_postgres_data_dir(data_dir: Path) -> 
             response = client.get(f"/organizations/{org_id}")
         assert response.status_code == 200, response.text
         assert response.json()["name"] == "Local First"
+
+        # A second idgov on the same data dir is refused, and the first keeps serving.
+        second_env = {**env, "IDGOV_PORT": str(free_port())}
+        second = subprocess.run(
+            [IDGOV, "up"], env=second_env, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode != 0
+        assert "another idgov is running on" in second.stderr
+        with server.client() as client:
+            assert client.get(f"/organizations/{org_id}").status_code == 200
         _stopped_cleanly(process)
     finally:
         if process.running:
