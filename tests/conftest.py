@@ -25,22 +25,13 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import free_port, with_dbname
+from tests.helpers import create_topic, delete_topics, fresh_database, local_kafka_broker
 
-ROOT = Path(__file__).resolve().parent.parent
-KAFKA_SH = ROOT / "deploy" / "kafka" / "kafka.sh"
-
-# First start may fetch the broker jars from Maven Central.
-KAFKA_START_TIMEOUT_S = 900
-KAFKA_STOP_TIMEOUT_S = 60
 TOPIC_PARTITIONS = 3
 
 
@@ -81,39 +72,11 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def database_url(postgres_url: str) -> Iterator[str]:
     """URL of a fresh database, private to the test module."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"idgov_t_{secrets.token_hex(6)}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield with_dbname(postgres_url, name)
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with fresh_database(postgres_url) as url:
+        yield url
 
 
 # -------------------------------------------------------------------- Kafka --
-
-
-def _kafka_sh(command: str, env: dict[str, str], timeout: float) -> str:
-    result = subprocess.run(
-        ["bash", str(KAFKA_SH), command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            f"deploy/kafka/kafka.sh {command} failed with exit code {result.returncode}:\n"
-            f"{result.stderr}{result.stdout}"
-        )
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -124,54 +87,14 @@ def kafka_bootstrap() -> Iterator[str]:
         yield external
         return
 
-    run_dir = tempfile.mkdtemp(prefix="idgov-kafka-")
-    env = {
-        **os.environ,
-        "KAFKA_PORT": str(free_port()),
-        "KAFKA_CONTROLLER_PORT": str(free_port()),
-        "KAFKA_RUN_DIR": run_dir,
-    }
-    try:
-        _kafka_sh("start", env, KAFKA_START_TIMEOUT_S)
-        yield _kafka_sh("bootstrap", env, 30)
-    finally:
-        try:
-            _kafka_sh("stop", env, KAFKA_STOP_TIMEOUT_S)
-        finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _wait_for_topic(admin: object, name: str, partitions: int, timeout: float = 30.0) -> None:
-    """Block until every partition of ``name`` has a leader."""
-    wait_for_topics = getattr(admin, "wait_for_topics", None)
-    if wait_for_topics is not None:  # kafka-python >= 3
-        wait_for_topics([name], timeout_ms=int(timeout * 1000))
-        return
-    deadline = time.monotonic() + timeout
-    while True:
-        topics = admin.describe_topics([name])  # type: ignore[attr-defined]
-        parts = topics[0].get("partitions", []) if topics else []
-        leaders = [p.get("leader_id", p.get("leader", -1)) for p in parts]
-        if len(parts) == partitions and all(leader >= 0 for leader in leaders):
-            return
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"topic {name} not ready after {timeout} s: {topics}")
-        time.sleep(0.1)
+    with local_kafka_broker() as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="module")
 def kafka_topic(kafka_bootstrap: str) -> Iterator[str]:
     """Name of a fresh topic with 3 partitions, private to the test module."""
-    from kafka.admin import KafkaAdminClient, NewTopic
-
     name = f"idgov.test.{secrets.token_hex(6)}"
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id="idgov-tests")
-    try:
-        admin.create_topics(
-            [NewTopic(name=name, num_partitions=TOPIC_PARTITIONS, replication_factor=1)]
-        )
-        _wait_for_topic(admin, name, TOPIC_PARTITIONS)
-        yield name
-        admin.delete_topics([name])
-    finally:
-        admin.close()
+    create_topic(kafka_bootstrap, name, TOPIC_PARTITIONS)
+    yield name
+    delete_topics(kafka_bootstrap, [name])

@@ -17,6 +17,7 @@ from tests.benchmarks import machine, probes, scenarios, services
 from tests.benchmarks.config import Config
 from tests.benchmarks.report import Report, say
 from tests.benchmarks.timing import Deadline
+from tests.helpers import create_topic, delete_topics, fresh_database
 from tests.servers import embedded_server, kafka_stack
 
 KAFKA_PARTITIONS = 3  # what tests.servers.kafka_stack configures
@@ -35,9 +36,9 @@ def kafka_pipeline(
     section = "kafka"
     topic, raw_topic = services.new_topic_name("events"), services.new_topic_name("raw")
     with ExitStack() as stack:
-        database_url = stack.enter_context(services.fresh_database(admin_url))
-        stack.callback(services.delete_topics, bootstrap, [topic, raw_topic])
-        services.create_topic(bootstrap, raw_topic, KAFKA_PARTITIONS)
+        database_url = stack.enter_context(fresh_database(admin_url, "idgov_bench"))
+        stack.callback(delete_topics, bootstrap, [topic, raw_topic])
+        create_topic(bootstrap, raw_topic, KAFKA_PARTITIONS)
         say(f"{section}: starting idgov (topic {topic})")
         # A group of its own, so no other worker on the same broker joins this one.
         server = stack.enter_context(
@@ -57,7 +58,7 @@ def embedded_mode(admin_url: str, config: Config, report: Report, budget: Deadli
     """`idgov up` on a fresh database: API and in-process followers, no Kafka."""
     section = "embedded"
     with ExitStack() as stack:
-        database_url = stack.enter_context(services.fresh_database(admin_url))
+        database_url = stack.enter_context(fresh_database(admin_url, "idgov_bench"))
         say(f"{section}: starting idgov up")
         server = stack.enter_context(embedded_server(database_url))
         positions = stack.enter_context(probes.positions(database_url))

@@ -10,56 +10,30 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 
-from tests.conftest import TOPIC_PARTITIONS, _wait_for_topic
-from tests.helpers import with_dbname
+from tests.conftest import TOPIC_PARTITIONS
+from tests.helpers import create_topic, delete_topics, fresh_database
 
 
 @pytest.fixture
 def new_topic(kafka_bootstrap: str) -> Iterator[Callable[[], str]]:
-    from kafka.admin import KafkaAdminClient, NewTopic
-
-    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap, client_id="idgov-tests")
     created: list[str] = []
 
     def create() -> str:
         name = f"idgov.test.{secrets.token_hex(6)}"
-        admin.create_topics(
-            [NewTopic(name=name, num_partitions=TOPIC_PARTITIONS, replication_factor=1)]
-        )
-        _wait_for_topic(admin, name, TOPIC_PARTITIONS)
+        create_topic(kafka_bootstrap, name, TOPIC_PARTITIONS)
         created.append(name)
         return name
 
-    try:
-        yield create
-        if created:
-            admin.delete_topics(created)
-    finally:
-        admin.close()
+    yield create
+    if created:
+        delete_topics(kafka_bootstrap, created)
 
 
 @pytest.fixture
 def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
-    import psycopg
-    from psycopg import sql
-
-    created: list[str] = []
-
-    def create() -> str:
-        name = f"idgov_t_{secrets.token_hex(6)}"
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        created.append(name)
-        return with_dbname(postgres_url, name)
-
-    try:
-        yield create
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as conn:
-            for name in created:
-                conn.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+    with ExitStack() as databases:
+        yield lambda: databases.enter_context(fresh_database(postgres_url))
