@@ -8,6 +8,8 @@ from api import errors
 from api.context import request_context
 from api.routes import (
     access,
+    group_roles,
+    groups,
     health,
     memberships,
     organizations,
@@ -39,6 +41,8 @@ def create_app(services: Services) -> FastAPI:
         roles.router,
         resources.router,
         access.router,
+        groups.router,
+        group_roles.router,
     )
     for router in routers:
         app.include_router(router)

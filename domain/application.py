@@ -7,6 +7,7 @@ from eventsourcing.persistence import Mapper
 from domain.commands.authorization import SchemaCommands
 from domain.commands.base import Committed, retry_on_conflict
 from domain.commands.environment import EnvironmentCommands
+from domain.commands.groups import GroupCommands, RoleOn
 from domain.commands.memberships import DEFAULT_ROLE, MembershipCommands, MembershipIndex
 from domain.commands.organizations import OrganizationCommands
 from domain.commands.resources import AccessIndex, ResourceCommands
@@ -19,6 +20,7 @@ __all__ = [
     "Committed",
     "IdentityApplication",
     "MembershipIndex",
+    "RoleOn",
     "retry_on_conflict",
 ]
 
@@ -27,6 +29,7 @@ class IdentityApplication(
     OrganizationCommands,
     UserCommands,
     MembershipCommands,
+    GroupCommands,
     ResourceCommands,
     SchemaCommands,
     EnvironmentCommands,

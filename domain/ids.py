@@ -8,6 +8,9 @@ ORGANIZATION = "org"
 USER = "user"
 MEMBERSHIP = "om"
 API_KEY = "key"
+GROUP = "group"
+GROUP_MEMBER = "group_member"
+GROUP_ROLE_ASSIGNMENT = "gra"
 
 _ID = re.compile(r"^[a-z_]+_[0-9A-HJKMNP-TV-Z]{26}$")
 

@@ -8,7 +8,7 @@ from api.services import Services
 from domain.application import IdentityApplication
 from idgov.database import Database
 from idgov.settings import Settings
-from projections.access import AccessModel
+from projections.access import AccessModel, group_queries
 from projections.access import queries as access_queries
 from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
@@ -59,6 +59,29 @@ class ReadSideIndex:
         with self.datastore.pool.connection() as conn:
             return access_queries.assignment_ids(
                 conn, resource_ids=resource_ids, membership_id=membership_id
+            )
+
+    def group_ids_of_organization(self, organization_id: str) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return group_queries.group_ids_of_organization(conn, organization_id)
+
+    def group_member_ids(
+        self, *, group_id: str | None = None, membership_id: str | None = None
+    ) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return group_queries.group_member_ids(
+                conn, group_id=group_id, membership_id=membership_id
+            )
+
+    def group_role_assignment_ids(
+        self, *, group_id: str | None = None, resource_ids: list[str] | None = None
+    ) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return group_queries.group_role_assignment_ids(
+                conn, group_id=group_id, resource_ids=resource_ids
             )
 
 

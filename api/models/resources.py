@@ -124,8 +124,19 @@ def render_resource(row: dict[str, Any]) -> dict[str, Any]:
     return ResourcePublic.model_validate(row).model_dump(mode="json")
 
 
+def _source(row: dict[str, Any]) -> dict[str, Any]:
+    """Where a membership's role comes from: its own assignment, or a group's."""
+    if row.get("source") == "group":
+        return {
+            "type": "group",
+            "group_role_assignment_id": row["group_role_assignment_id"],
+            "group": {"id": row["group_id"], "name": row["group_name"]},
+        }
+    return {"type": "direct", "group_role_assignment_id": None, "group": None}
+
+
 def render_assignment(row: dict[str, Any]) -> dict[str, Any]:
-    """A grant row as WorkOS's role assignment; organization-level roles show on the root."""
+    """A holding as WorkOS's role assignment; organization-level roles show on the root."""
     return RoleAssignmentPublic(
         id=row["id"],
         organization_membership_id=row["membership_id"],
@@ -135,7 +146,7 @@ def render_assignment(row: dict[str, Any]) -> dict[str, Any]:
             "external_id": row["resource_external_id"],
             "resource_type_slug": row["resource_type_slug"],
         },
-        source={"type": "direct", "group_role_assignment_id": None, "group": None},
+        source=_source(row),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     ).model_dump(mode="json")

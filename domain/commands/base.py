@@ -138,5 +138,24 @@ class Commands(Application[str]):
         """Remove an organization's resources."""
         raise NotImplementedError
 
+    def _membership_group_links(
+        self, context: EventContext, membership_id: str
+    ) -> list[IdgovAggregate]:
+        """Remove a membership from every group it is in."""
+        raise NotImplementedError
+
+    def _organization_groups(
+        self, context: EventContext, organization_id: str
+    ) -> list[IdgovAggregate]:
+        """Remove an organization's groups with their role assignments (their members went
+        with the memberships)."""
+        raise NotImplementedError
+
+    def _remove_group_assignments(
+        self, context: EventContext, assignment_ids: Iterable[str]
+    ) -> list[IdgovAggregate]:
+        """Remove group role assignments (those on a resource subtree being deleted)."""
+        raise NotImplementedError
+
     def get_schema(self) -> AuthorizationSchema:
         raise NotImplementedError

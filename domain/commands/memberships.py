@@ -107,6 +107,7 @@ class MembershipCommands(Commands):
     ) -> list[IdgovAggregate]:
         context = context.for_organization(membership.organization_id)
         assignments = self._membership_assignments(context, membership.id)
+        assignments += self._membership_group_links(context, membership.id)
         membership.delete(context)
         pair = f"{membership.user_id}/{membership.organization_id}"
         return [

@@ -28,6 +28,18 @@ class AccessIndex(Protocol):
         self, *, resource_ids: list[str] | None = None, membership_id: str | None = None
     ) -> list[str]: ...
 
+    def group_ids_of_organization(self, organization_id: str) -> list[str]: ...
+
+    def group_member_ids(
+        self, *, group_id: str | None = None, membership_id: str | None = None
+    ) -> list[str]:
+        """The links (``GroupMember`` ids) of a group, or of a membership."""
+        ...
+
+    def group_role_assignment_ids(
+        self, *, group_id: str | None = None, resource_ids: list[str] | None = None
+    ) -> list[str]: ...
+
 
 def _external_key(organization_id: str, resource_type_slug: str, external_id: str) -> str:
     return f"{organization_id}/{resource_type_slug}/{external_id}"
@@ -209,14 +221,18 @@ class ResourceCommands(Commands):
         context = context.for_organization(resource.organization_id)
         below = self._access().descendant_ids(resource.id)
         assignments = self._access().assignment_ids(resource_ids=[resource.id, *below])
-        if (below or assignments) and not cascade:
+        group_assignments = self._access().group_role_assignment_ids(
+            resource_ids=[resource.id, *below]
+        )
+        if (below or assignments or group_assignments) and not cascade:
             raise Conflict(
                 f"Resource '{resource.id}' has {len(below)} descendant resources and"
-                f" {len(assignments)} "
+                f" {len(assignments) + len(group_assignments)} "
                 "role assignments; delete them first or pass cascade_delete=true.",
                 code="resource_has_dependents",
             )
         removed = self._remove_assignments(context, assignments)
+        removed += self._remove_group_assignments(context, group_assignments)
         removed += self._remove_resources(context, [*below, resource.id])
         return self._commit(resource, removed)
 

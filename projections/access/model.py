@@ -9,6 +9,7 @@ from psycopg.rows import DictRow
 
 from domain.authorization_schema import AuthorizationSchema as S
 from projections.access.grants import RESOURCE_HANDLERS, RESOURCE_TABLES
+from projections.access.groups import GROUP_HANDLERS, GROUP_TABLES
 from projections.base import Handler, ReadModel
 
 
@@ -41,6 +42,7 @@ class AccessModel(ReadModel):
             " (permission_slug)",
             "CREATE TABLE IF NOT EXISTS settings (key text PRIMARY KEY, value jsonb NOT NULL)",
             *RESOURCE_TABLES,
+            *GROUP_TABLES,
         ]
 
     def handlers(self) -> dict[type[Any], Handler]:
@@ -63,6 +65,7 @@ class AccessModel(ReadModel):
             S.DefaultRoleSet: _default_role_set,
             S.MultipleRolesSet: _multiple_roles_set,
             **RESOURCE_HANDLERS,
+            **GROUP_HANDLERS,
         }
 
 

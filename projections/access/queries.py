@@ -130,11 +130,11 @@ def assignment_ids(
 # Checks and discovery --------------------------------------------------------
 
 # The roles a membership holds on a resource: directly on it, on an ancestor, or at
-# organization level (on the root, an ancestor of everything), while it is active.
-# Parameters: resource id, membership id.
+# organization level (on the root, an ancestor of everything), itself or through a group,
+# while it is active. Parameters: resource id, membership id.
 _HELD = (
     " FROM access.memberships m"
-    " JOIN access.grants g ON g.membership_id = m.id"
+    " JOIN access.holdings g ON g.membership_id = m.id"
     " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
     " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
     " JOIN access.role_permissions rp ON rp.role_id = r.id"
@@ -174,7 +174,7 @@ def accessible_children(
     """Children of a parent on which the membership holds the permission, however it holds it."""
     held = (
         "EXISTS (SELECT 1 FROM access.memberships m"
-        " JOIN access.grants g ON g.membership_id = m.id"
+        " JOIN access.holdings g ON g.membership_id = m.id"
         " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id ="
         " resources.id"
         " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
@@ -199,10 +199,13 @@ def memberships_with_permission(
     page: PageRequest,
 ) -> Page:
     """Active memberships holding the permission on the resource: through a role on the resource
-    itself (direct), or also through an ancestor or organization-level role (indirect)."""
-    reach = "a.distance >= 0" if indirect else "a.distance = 0"
+    itself (direct), or also through an ancestor or organization-level role (indirect).
+
+    A role a membership holds through a group is indirect even on the resource itself: direct
+    means the membership's own, explicit assignment (what an access audit asks for)."""
+    reach = "a.distance >= 0" if indirect else "a.distance = 0 AND g.source <> 'group'"
     where = (
-        "id IN (SELECT g.membership_id FROM access.grants g"
+        "id IN (SELECT g.membership_id FROM access.holdings g"
         " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
         " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
         " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
@@ -235,8 +238,10 @@ def role_assignments(
     given = {column: value for column, value in filters.items() if value is not None}
     return fetch_page(
         conn,
-        "SELECT g.*, res.external_id AS resource_external_id, res.resource_type_slug"
-        " FROM access.grants g JOIN access.resources res ON res.id = g.resource_id",
+        "SELECT g.*, res.external_id AS resource_external_id, res.resource_type_slug,"
+        " grp.name AS group_name"
+        " FROM access.holdings g JOIN access.resources res ON res.id = g.resource_id"
+        " LEFT JOIN access.groups grp ON grp.id = g.group_id",
         [f"{column} = %s" for column in given],
         list(given.values()),
         page,

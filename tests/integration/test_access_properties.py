@@ -1,6 +1,7 @@
-"""Random type hierarchies, resources, roles, memberships and assignments, with random moves
-and deletions: every check and discovery answer of the access read model must equal a small,
-obviously-correct evaluator written here, and a rebuilt model must equal the live one.
+"""Random type hierarchies, resources, roles, memberships, assignments and groups (members,
+and roles with and without a resource), with random moves, deletions and group removals:
+every check, discovery and role-assignment answer of the access read model must equal a
+small, obviously-correct evaluator written here, and a rebuilt model must equal the live one.
 
 The command side runs on eventsourcing's in-memory store (fast, and the real domain rules);
 its events feed the real access read model in PostgreSQL through ProjectionView.
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from domain.application import IdentityApplication
+from domain.application import IdentityApplication, RoleOn
 from domain.authorization_schema import ROOT_TYPE
 from domain.errors import DomainError
 from domain.events import Actor, EventContext
@@ -50,6 +51,18 @@ class Reference:
         default_factory=dict
     )  # membership -> {(role, resource)}
     permissions: set[str] = field(default_factory=set)
+    members: dict[str, set[str]] = field(default_factory=dict)  # group -> {membership}
+    group_roles: dict[str, set[tuple[str, str]]] = field(
+        default_factory=dict
+    )  # group -> {(role, resource)}
+
+    def through_groups(self, membership: str) -> set[tuple[str, str]]:
+        return {
+            held
+            for group, members in self.members.items()
+            if membership in members
+            for held in self.group_roles[group]
+        }
 
     def ancestors(self, resource: str) -> list[str]:
         chain: list[str] = []
@@ -65,7 +78,7 @@ class Reference:
         above = set(self.ancestors(resource))
         return any(
             where in above and permission in self.role_permissions[role]
-            for role, where in self.held[membership]
+            for role, where in self.held[membership] | self.through_groups(membership)
         )
 
     def subtree(self, resource: str) -> set[str]:
@@ -154,6 +167,23 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "assignments": draw(
             st.lists(
                 st.tuples(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50)), max_size=12
+            )
+        ),
+        "groups": draw(st.integers(0, 3)),
+        "group_members": draw(
+            st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=8)
+        ),
+        # A resource pick of None: the role is held at organization level.
+        "group_roles": draw(
+            st.lists(
+                st.tuples(st.integers(0, 50), st.none() | st.integers(0, 50), st.integers(0, 50)),
+                max_size=8,
+            )
+        ),
+        "group_removals": draw(
+            st.lists(
+                st.tuples(st.sampled_from(["member", "role", "group"]), st.integers(0, 50)),
+                max_size=3,
             )
         ),
         "moves": draw(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=4)),
@@ -246,6 +276,8 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
             continue  # a duplicate
         ref.held[membership].add((role, resource.id))
 
+    build_groups(app, plan, ref, organization.id, resources, memberships, org_roles, type_roles)
+
     for moving_pick, parent_pick in plan["moves"]:
         live = [r for r in resources if r in ref.parent and r != root]
         if not live:
@@ -268,9 +300,70 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         app.delete_resource(CONTEXT, app.get_resource(doomed), cascade=True)
         for resource_id in gone:
             del ref.parent[resource_id]
-        for held in ref.held.values():
+        for held in [*ref.held.values(), *ref.group_roles.values()]:
             held -= {(role, where) for role, where in held if where in gone}
     return ref
+
+
+def build_groups(
+    app: IdentityApplication,
+    plan: dict[str, Any],
+    ref: Reference,
+    organization_id: str,
+    resources: list[str],
+    memberships: list[str],
+    org_roles: list[str],
+    type_roles: dict[str, list[str]],
+) -> None:
+    """Groups with members and roles, some of them removed again, through the use cases."""
+    groups = [
+        app.create_group(CONTEXT, organization_id=organization_id, name=f"g{index}").value.id
+        for index in range(plan["groups"])
+    ]
+    if not groups:
+        return
+    for group in groups:
+        ref.members[group], ref.group_roles[group] = set(), set()
+    for group_pick, membership_pick in plan["group_members"]:
+        group = groups[group_pick % len(groups)]
+        membership = memberships[membership_pick % len(memberships)]
+        app.add_group_member(CONTEXT, organization_id, group, membership)  # again: a no-op
+        ref.members[group].add(membership)
+    root = root_resource_id(organization_id)
+    for group_pick, resource_pick, role_pick in plan["group_roles"]:
+        group = groups[group_pick % len(groups)]
+        resource = (
+            None
+            if resource_pick is None
+            else app.get_resource(resources[resource_pick % len(resources)])
+        )
+        type_slug = ROOT_TYPE if resource is None else resource.resource_type_slug
+        candidates = org_roles if type_slug == ROOT_TYPE else type_roles.get(type_slug, [])
+        if not candidates:
+            continue
+        role = candidates[role_pick % len(candidates)]
+        try:
+            app.assign_group_role(CONTEXT, group, RoleOn(role, resource))
+        except DomainError:
+            continue  # a duplicate
+        ref.group_roles[group].add((role, root if resource is None else resource.id))
+    for kind, pick in plan["group_removals"]:
+        live = sorted(ref.members)
+        if not live:
+            break
+        group = live[pick % len(live)]
+        if kind == "group":
+            app.delete_group(CONTEXT, organization_id, group)
+            del ref.members[group], ref.group_roles[group]
+        elif kind == "member" and ref.members[group]:
+            membership = sorted(ref.members[group])[pick % len(ref.members[group])]
+            app.remove_group_member(CONTEXT, organization_id, group, membership)
+            ref.members[group].discard(membership)
+        elif kind == "role" and ref.group_roles[group]:
+            role, where = sorted(ref.group_roles[group])[pick % len(ref.group_roles[group])]
+            on = None if where == root else app.get_resource(where)
+            app.remove_group_role(CONTEXT, group, RoleOn(role, on))
+            ref.group_roles[group].discard((role, where))
 
 
 @settings(
@@ -312,6 +405,28 @@ def test_read_model_answers_like_the_reference(
                         )
                     )
                     assert found == expected_children
+            listed = all_pages(
+                lambda page, m=membership: queries.role_assignments(conn, page, membership_id=m)
+            )
+            assert len(listed) == len(set(listed))
+            assignments = conn.execute(
+                "SELECT role_slug, resource_id, source = 'group' AS via_group FROM access.holdings"
+                " WHERE id = ANY(%s)",
+                (listed,),
+            ).fetchall()
+            expected_assignments = sorted(
+                [(r, w, False) for r, w in ref.held[membership]]
+                + [
+                    (r, w, True)
+                    for group, members in ref.members.items()
+                    if membership in members
+                    for r, w in ref.group_roles[group]
+                ]
+            )
+            assert (
+                sorted((a["role_slug"], a["resource_id"], a["via_group"]) for a in assignments)
+                == expected_assignments
+            )
             for resource in resources:
                 expected_permissions = {
                     p for p in ref.permissions if ref.allowed(membership, p, resource)
@@ -351,6 +466,9 @@ def test_read_model_answers_like_the_reference(
     feed(app, rebuilt, 1000)
     with datastores["access"].pool.connection() as conn:
         for table in (
+            "groups",
+            "group_members",
+            "group_role_assignments",
             "resources",
             "resource_ancestors",
             "memberships",

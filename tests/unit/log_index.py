@@ -1,11 +1,13 @@
 """An in-memory stand-in for the access read model, for domain tests without a database:
-it answers cascade questions by replaying the notification log."""
+it answers cascade questions (resources, assignments, groups) by replaying the notification
+log."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from domain.application import IdentityApplication
+from domain.groups import Group, GroupMember, GroupRoleAssignment
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
 
@@ -70,4 +72,41 @@ class LogAccessIndex:
             for a_id, e in assignments.items()
             if (resource_ids is not None and e.resource_id in resource_ids)
             or (membership_id is not None and e.organization_membership_id == membership_id)
+        )
+
+    def _live(self, created: type[Any], removed: type[Any]) -> dict[str, Any]:
+        """Aggregates of one kind that were created and not removed, by id: their first event."""
+        live: dict[str, Any] = {}
+        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.app.mapper.to_domain_event(notification)
+            if isinstance(e, created):
+                live[e.originator_id] = e
+            elif isinstance(e, removed):
+                live.pop(e.originator_id, None)
+        return live
+
+    def group_ids_of_organization(self, organization_id: str) -> list[str]:
+        groups = self._live(Group.Created, Group.Deleted)
+        return sorted(g for g, e in groups.items() if e.organization_id == organization_id)
+
+    def group_member_ids(
+        self, *, group_id: str | None = None, membership_id: str | None = None
+    ) -> list[str]:
+        links = self._live(GroupMember.Added, GroupMember.Removed)
+        return sorted(
+            link
+            for link, e in links.items()
+            if (group_id is not None and e.group_id == group_id)
+            or (membership_id is not None and e.organization_membership_id == membership_id)
+        )
+
+    def group_role_assignment_ids(
+        self, *, group_id: str | None = None, resource_ids: list[str] | None = None
+    ) -> list[str]:
+        assignments = self._live(GroupRoleAssignment.Created, GroupRoleAssignment.Removed)
+        return sorted(
+            a
+            for a, e in assignments.items()
+            if (group_id is not None and e.group_id == group_id)
+            or (resource_ids is not None and e.resource_id in resource_ids)
         )

@@ -1,0 +1,123 @@
+"""Groups of organization memberships, who is in them, and the roles they give their members.
+
+A group is a named set of memberships of one organization. Membership of a group is not
+kept on the group: each (group, membership) link is a small aggregate of its own, so a
+group with thousands of members never becomes one large aggregate, and adding one member
+never contends with adding another. A claim on the pair keeps one live link per pair.
+
+A group role assignment gives a role to every member of the group, on a resource (or, on
+the organization's root resource, at organization level). Members' access through it is
+derived in the read model from the links and the assignments; nothing is copied per member.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import event
+
+from domain import ids
+from domain.events import EventContext, IdgovAggregate
+
+
+class Group(IdgovAggregate):
+    @event("Created")
+    def __init__(
+        self,
+        id: str,
+        organization_id: str,
+        name: str,
+        description: str | None,
+        context: EventContext,
+    ) -> None:
+        self.organization_id = organization_id
+        self.name = name
+        self.description = description
+        self.deleted = False
+
+    def rename(self, name: str, context: EventContext) -> None:
+        if name != self.name:
+            self._renamed(name, context)
+
+    @event("Renamed")
+    def _renamed(self, name: str, context: EventContext) -> None:
+        self.name = name
+
+    def describe(self, description: str | None, context: EventContext) -> None:
+        if description != self.description:
+            self._described(description, context)
+
+    @event("Described")
+    def _described(self, description: str | None, context: EventContext) -> None:
+        self.description = description
+
+    @event("Deleted")
+    def delete(self, context: EventContext) -> None:
+        self.deleted = True
+
+
+class GroupMember(IdgovAggregate):
+    """One organization membership in one group, from being added until being removed."""
+
+    @event("Added")
+    def __init__(
+        self,
+        id: str,
+        group_id: str,
+        organization_membership_id: str,
+        organization_id: str,
+        context: EventContext,
+    ) -> None:
+        self.group_id = group_id
+        self.organization_membership_id = organization_membership_id
+        self.organization_id = organization_id
+        self.deleted = False
+
+    @event("Removed")
+    def remove(self, context: EventContext) -> None:
+        self.deleted = True
+
+
+class GroupRoleAssignment(IdgovAggregate):
+    """A role held by every member of a group, on one resource (the root for organization-level
+    roles)."""
+
+    @event("Created")
+    def __init__(
+        self,
+        id: str,
+        group_id: str,
+        organization_id: str,
+        role_slug: str,
+        resource_id: str,
+        context: EventContext,
+    ) -> None:
+        self.group_id = group_id
+        self.organization_id = organization_id
+        self.role_slug = role_slug
+        self.resource_id = resource_id
+        self.deleted = False
+
+    @event("Removed")
+    def remove(self, context: EventContext) -> None:
+        self.deleted = True
+
+
+def new_group_id() -> str:
+    return ids.new_id(ids.GROUP)
+
+
+def new_member_id() -> str:
+    return ids.new_id(ids.GROUP_MEMBER)
+
+
+def new_group_role_assignment_id() -> str:
+    return ids.new_id(ids.GROUP_ROLE_ASSIGNMENT)
+
+
+def member_key(group_id: str, membership_id: str) -> str:
+    """The claim that keeps one live link per (group, membership)."""
+    return f"{group_id}/{membership_id}"
+
+
+def assignment_key(group_id: str, role_slug: str, resource_id: str) -> str:
+    """The claim that keeps one assignment of a role to a group on a resource."""
+    return f"{group_id}/{role_slug}/{resource_id}"
