@@ -9,6 +9,7 @@ from domain.authorization_schema import AuthorizationSchema
 from domain.environment import Environment
 from domain.events import DomainEvent, IdgovAggregate, event_type
 from domain.memberships import OrganizationMembership
+from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
@@ -22,6 +23,7 @@ PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
     User,
     OrganizationMembership,
     AuthorizationSchema,
+    OrganizationRoles,
     Resource,
     RoleAssignment,
 )

@@ -285,6 +285,7 @@ def test_read_model_answers_like_the_reference(
     app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     app.membership_index = NoMemberships()
     app.access_index = LogAccessIndex(app)
+    app.role_index = app.access_index
     app.initialize_environment(CONTEXT)
     ref = build(app, plan)
 
