@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from api.services import Services
@@ -61,6 +64,42 @@ class ReadSideIndex:
                 conn, resource_ids=resource_ids, membership_id=membership_id
             )
 
+    def _access(self, query: Callable[..., list[str]], *args: Any, **kwargs: Any) -> list[str]:
+        self._fresh("access")
+        with self.datastore.pool.connection() as conn:
+            return query(conn, *args, **kwargs)
+
+    def organizations_with_custom_roles(
+        self,
+        *,
+        slug: str | None = None,
+        permission_slugs: list[str] | None = None,
+        resource_type_slugs: list[str] | None = None,
+    ) -> list[str]:
+        return self._access(
+            access_queries.organizations_with_custom_roles,
+            slug=slug,
+            permission_slugs=permission_slugs,
+            resource_type_slugs=resource_type_slugs,
+        )
+
+    def organizations_defaulting_to(self, role_slug: str) -> list[str]:
+        return self._access(access_queries.organizations_defaulting_to, role_slug)
+
+    def role_holder_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        return self._access(access_queries.role_holder_ids, role_slug, organization_id)
+
+    def role_assignment_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        return self._access(access_queries.role_assignment_ids, role_slug, organization_id)
+
+    def group_role_mapping_ids(
+        self, role_slug: str, organization_id: str | None = None
+    ) -> list[str]:
+        return self._access(access_queries.group_role_mapping_ids, role_slug, organization_id)
+
+    def multi_role_membership_ids(self) -> list[str]:
+        return self._access(access_queries.multi_role_membership_ids)
+
 
 class System:
     """One process's view of idgov: the event store, the read models and how fresh they are."""
@@ -80,6 +119,7 @@ class System:
         index = ReadSideIndex(self.freshness, self.reads, timeout)
         self.commands.membership_index = index
         self.commands.access_index = index
+        self.commands.role_index = index
 
     @property
     def kafka(self) -> bool:
