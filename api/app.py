@@ -10,10 +10,12 @@ from api.routes import (
     access,
     health,
     memberships,
+    organization_roles,
     organizations,
     permissions,
     resource_types,
     resources,
+    role_settings,
     roles,
     users,
 )
@@ -37,6 +39,8 @@ def create_app(services: Services) -> FastAPI:
         resource_types.router,
         permissions.router,
         roles.router,
+        organization_roles.router,
+        role_settings.router,
         resources.router,
         access.router,
     )
