@@ -3,7 +3,7 @@ orders, role deletion, the multiple-roles setting, and which roles a membership 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -129,7 +129,11 @@ class RoleCommands(Commands):
         return self._commit(role, roles)
 
     def _change_custom_role(
-        self, context: EventContext, organization_id: str, slug: str, change: Any
+        self,
+        context: EventContext,
+        organization_id: str,
+        slug: str,
+        change: Callable[[OrganizationRoles, AuthorizationSchema, EventContext], object],
     ) -> Committed[Role]:
         roles = self._custom_roles(organization_id)
         change(roles, self.get_schema(), context.for_organization(organization_id))
