@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from eventsourcing.persistence import Mapper
 
+from domain.authorization_schema import DEFAULT_ROLE
 from domain.commands.authorization import SchemaCommands
 from domain.commands.base import Committed, retry_on_conflict
 from domain.commands.environment import EnvironmentCommands
 from domain.commands.groups import GroupCommands, RoleOn
-from domain.commands.memberships import DEFAULT_ROLE, MembershipCommands, MembershipIndex
+from domain.commands.memberships import MembershipCommands, MembershipIndex
 from domain.commands.organizations import OrganizationCommands
 from domain.commands.resources import AccessIndex, ResourceCommands
+from domain.commands.roles import RoleCommands, RoleIndex
 from domain.commands.users import UserCommands
 from domain.serialization import PydanticMapper
 
@@ -20,6 +22,7 @@ __all__ = [
     "Committed",
     "IdentityApplication",
     "MembershipIndex",
+    "RoleIndex",
     "RoleOn",
     "retry_on_conflict",
 ]
@@ -31,6 +34,7 @@ class IdentityApplication(
     MembershipCommands,
     GroupCommands,
     ResourceCommands,
+    RoleCommands,
     SchemaCommands,
     EnvironmentCommands,
 ):

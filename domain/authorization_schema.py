@@ -8,12 +8,15 @@ nothing and makes every rule atomic.
 
 ``organization`` is the implicit root type. Hierarchy limits follow WorkOS: at most 50
 types, 10 child types per type, and 5 levels from the root.
+
+Organizations' custom roles live on their own aggregates (``domain.organization_roles``);
+the rules here that concern roles take them as ``custom_roles`` where they must count.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -33,6 +36,7 @@ MAX_DEPTH = 5
 TYPE_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,46}[a-z0-9])?$")
 PERMISSION_SLUG = re.compile(r"^[a-z0-9*](?:[a-z0-9:._*-]{0,46}[a-z0-9*])?$")
 ROLE_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,46}[a-z0-9])?$")
+ORGANIZATION_ROLE_PREFIX = "org-"  # reserved for organizations' custom roles
 
 
 @dataclass(frozen=True)
@@ -194,8 +198,10 @@ class AuthorizationSchema(IdgovAggregate):
         description: str | None = None,
         describe: bool = False,
         parent_type_slugs: tuple[str, ...] | None = None,
+        custom_roles: Iterable[Role] = (),
     ) -> None:
-        """Rename, describe and re-parent a type."""
+        """Rename, describe and re-parent a type. ``custom_roles``: organizations' roles that
+        hold permissions of this type or types below it."""
         current = self.get_type(slug)
         if name is not None and name != current.name:
             self._resource_type_renamed(slug, name, context)
@@ -205,18 +211,20 @@ class AuthorizationSchema(IdgovAggregate):
             current.parent_type_slugs
         ):
             self._check_parents(slug, parent_type_slugs)
-            self._ensure_reach_kept(slug, parent_type_slugs)
+            self._ensure_reach_kept(slug, parent_type_slugs, custom_roles)
             self._resource_type_reparented(slug, parent_type_slugs, context)
 
-    def _ensure_reach_kept(self, slug: str, parents: tuple[str, ...]) -> None:
+    def _ensure_reach_kept(
+        self, slug: str, parents: tuple[str, ...], custom_roles: Iterable[Role]
+    ) -> None:
         """No role may be left holding a permission its type no longer reaches."""
         with self._trying(slug, parents):
-            for role in self.roles.values():
+            for role in [*self.roles.values(), *custom_roles]:
                 reach = self.reach_of(role.resource_type_slug)
                 lost = [
                     p
                     for p in role.permissions
-                    if self.permissions[p].resource_type_slug not in reach
+                    if p in self.permissions and self.permissions[p].resource_type_slug not in reach
                 ]
                 if lost:
                     raise Conflict(
@@ -242,14 +250,17 @@ class AuthorizationSchema(IdgovAggregate):
             self.resource_types[slug], parent_type_slugs=parent_type_slugs
         )
 
-    def delete_resource_type(self, slug: str, context: EventContext) -> None:
+    def delete_resource_type(
+        self, slug: str, context: EventContext, custom_roles: Iterable[Role] = ()
+    ) -> None:
+        """``custom_roles``: organizations' roles scoped to this type, if any."""
         self.get_type(slug)
         reasons = []
         if self.children_of(slug):
             reasons.append("it has child types")
         if any(p.resource_type_slug == slug for p in self.permissions.values()):
             reasons.append("permissions are scoped to it")
-        if any(r.resource_type_slug == slug for r in self.roles.values()):
+        if any(r.resource_type_slug == slug for r in [*self.roles.values(), *custom_roles]):
             reasons.append("roles are scoped to it")
         if reasons:
             raise Conflict(
@@ -369,6 +380,13 @@ class AuthorizationSchema(IdgovAggregate):
     ) -> Role:
         if not ROLE_SLUG.match(slug):
             raise Invalid(f"Invalid role slug '{slug}'.", code="invalid_slug", field="slug")
+        if slug.startswith(ORGANIZATION_ROLE_PREFIX):
+            raise Invalid(
+                f"Slugs starting with '{ORGANIZATION_ROLE_PREFIX}' are kept for organizations'"
+                " custom roles.",
+                code="invalid_slug",
+                field="slug",
+            )
         if slug in self.roles:
             raise Conflict(f"Role '{slug}' already exists.", code="role_slug_conflict")
         self.require_type(resource_type_slug)
@@ -455,16 +473,51 @@ class AuthorizationSchema(IdgovAggregate):
             role, permissions=tuple(p for p in role.permissions if p != permission)
         )
 
-    def set_default_role(self, slug: str, context: EventContext) -> None:
-        role = self.get_role(slug)
-        if role.resource_type_slug != ROOT_TYPE:
+    def set_default_role(
+        self, slug: str, context: EventContext, field: str = "default_role_slug"
+    ) -> None:
+        """Memberships get the default role when none is named; it must be organization-level."""
+        if slug not in self.roles or self.roles[slug].resource_type_slug != ROOT_TYPE:
             raise Invalid(
-                "The default role must be an organization-level role.",
+                f"'{slug}' is not an organization-level environment role.",
                 code="invalid_role",
-                field="slug",
+                field=field,
             )
         if slug != self.default_role_slug:
             self._default_role_set(slug, context)
+
+    def set_priority_order(
+        self, slugs: tuple[str, ...], context: EventContext, field: str = "priority_order"
+    ) -> None:
+        """Reorder the environment roles; ``slugs`` names each of them once, highest first."""
+        if sorted(slugs) != sorted(self.roles):
+            raise Invalid(
+                "The priority order must name every environment role exactly once.",
+                code="invalid_priority_order",
+                field=field,
+            )
+        if slugs != tuple(self.roles):
+            self._priority_order_set(slugs, context)
+
+    @event("PriorityOrderSet")
+    def _priority_order_set(self, slugs: tuple[str, ...], context: EventContext) -> None:
+        self.roles = {slug: self.roles[slug] for slug in slugs}
+
+    def delete_role(self, slug: str, context: EventContext) -> Role:
+        """Remove an environment role. The default role stays; who holds the role and where it
+        is assigned is for the use case to settle first."""
+        role = self.get_role(slug)
+        if slug == self.default_role_slug:
+            raise Conflict(
+                f"Role '{slug}' is the default role; make another role the default first.",
+                code="role_is_default",
+            )
+        self._role_deleted(slug, context)
+        return role
+
+    @event("RoleDeleted")
+    def _role_deleted(self, slug: str, context: EventContext) -> None:
+        del self.roles[slug]
 
     def set_multiple_roles(self, enabled: bool, context: EventContext) -> None:
         if enabled != self.multiple_roles:

@@ -10,6 +10,7 @@ from domain.environment import Environment
 from domain.events import DomainCreatedEvent, DomainEvent, IdgovAggregate, event_type
 from domain.groups import Group, GroupMember, GroupRoleAssignment
 from domain.memberships import OrganizationMembership
+from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
@@ -23,6 +24,7 @@ PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
     User,
     OrganizationMembership,
     AuthorizationSchema,
+    OrganizationRoles,
     Resource,
     RoleAssignment,
     Group,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
 from api.services import Services
@@ -61,28 +66,78 @@ class ReadSideIndex:
                 conn, resource_ids=resource_ids, membership_id=membership_id
             )
 
-    def group_ids_of_organization(self, organization_id: str) -> list[str]:
+    def _access(self, query: Callable[..., list[str]], *args: Any, **kwargs: Any) -> list[str]:
         self._fresh("access")
         with self.datastore.pool.connection() as conn:
-            return group_queries.group_ids_of_organization(conn, organization_id)
+            return query(conn, *args, **kwargs)
+
+    def organizations_with_custom_roles(
+        self,
+        *,
+        slug: str | None = None,
+        permission_slugs: list[str] | None = None,
+        resource_type_slugs: list[str] | None = None,
+    ) -> list[str]:
+        return self._access(
+            access_queries.organizations_with_custom_roles,
+            slug=slug,
+            permission_slugs=permission_slugs,
+            resource_type_slugs=resource_type_slugs,
+        )
+
+    def organizations_defaulting_to(self, role_slug: str) -> list[str]:
+        return self._access(access_queries.organizations_defaulting_to, role_slug)
+
+    def role_holder_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        return self._access(access_queries.role_holder_ids, role_slug, organization_id)
+
+    def role_assignment_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        return self._access(access_queries.role_assignment_ids, role_slug, organization_id)
+
+    def group_role_mapping_ids(
+        self, role_slug: str, organization_id: str | None = None
+    ) -> list[str]:
+        return self._access(access_queries.group_role_mapping_ids, role_slug, organization_id)
+
+    def multi_role_membership_ids(self) -> list[str]:
+        return self._access(access_queries.multi_role_membership_ids)
+
+    def group_ids_of_organization(self, organization_id: str) -> list[str]:
+        return self._access(group_queries.group_ids_of_organization, organization_id)
 
     def group_member_ids(
         self, *, group_id: str | None = None, membership_id: str | None = None
     ) -> list[str]:
-        self._fresh("access")
-        with self.datastore.pool.connection() as conn:
-            return group_queries.group_member_ids(
-                conn, group_id=group_id, membership_id=membership_id
-            )
+        return self._access(
+            group_queries.group_member_ids, group_id=group_id, membership_id=membership_id
+        )
 
     def group_role_assignment_ids(
         self, *, group_id: str | None = None, resource_ids: list[str] | None = None
     ) -> list[str]:
-        self._fresh("access")
-        with self.datastore.pool.connection() as conn:
-            return group_queries.group_role_assignment_ids(
-                conn, group_id=group_id, resource_ids=resource_ids
-            )
+        return self._access(
+            group_queries.group_role_assignment_ids, group_id=group_id, resource_ids=resource_ids
+        )
+
+
+# Arbitrary, idgov's own key for the lock below.
+SCHEMA_LOCK_KEY = 0x1D60_5C7E
+
+
+@contextmanager
+def schema_lock(database: Database) -> Iterator[None]:
+    """One process at a time creates or updates tables: processes starting together would
+    otherwise collide in PostgreSQL's catalog ("tuple concurrently updated")."""
+    with psycopg.connect(
+        host=database.host,
+        port=database.port,
+        dbname=database.dbname,
+        user=database.user,
+        password=database.password,
+        autocommit=True,
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        yield  # released with the session
 
 
 class System:
@@ -92,9 +147,10 @@ class System:
         self.settings = settings
         self.database = database
         self.env = database.eventsourcing_env(settings.db_pool_size)
-        self.commands = IdentityApplication(env=self.env)
+        with schema_lock(database):
+            self.commands = IdentityApplication(env=self.env)
+            self.views = {name: self._open_view(name) for name in READ_MODELS}
         self.reads = self.datastore("public", settings.db_pool_size)
-        self.views = {name: self.open_view(name) for name in READ_MODELS}
         timeout = settings.consistency_timeout_ms / 1000
         self.freshness = {
             name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_position)
@@ -103,6 +159,7 @@ class System:
         index = ReadSideIndex(self.freshness, self.reads, timeout)
         self.commands.membership_index = index
         self.commands.access_index = index
+        self.commands.role_index = index
 
     @property
     def kafka(self) -> bool:
@@ -138,6 +195,10 @@ class System:
         return store
 
     def open_view(self, name: str, schema: str | None = None) -> ProjectionView:
+        with schema_lock(self.database):
+            return self._open_view(name, schema)
+
+    def _open_view(self, name: str, schema: str | None = None) -> ProjectionView:
         view = ProjectionView(self.datastore(schema or name), READ_MODELS[name]())
         view.create_table()
         return view
@@ -145,10 +206,11 @@ class System:
     def relay_tracking(self) -> PostgresTrackingRecorder:
         """The relay's position: eventsourcing tracking in schema ``relay``, one row per topic."""
         store = self.datastore("relay", 1)
-        with store.transaction(commit=True) as cursor:
-            cursor.execute("CREATE SCHEMA IF NOT EXISTS relay")
         tracking = PostgresTrackingRecorder(store, tracking_table_name="tracking")
-        tracking.create_table()
+        with schema_lock(self.database):
+            with store.transaction(commit=True) as cursor:
+                cursor.execute("CREATE SCHEMA IF NOT EXISTS relay")
+            tracking.create_table()
         return tracking
 
     def services(self) -> Services:

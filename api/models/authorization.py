@@ -70,6 +70,15 @@ class RoleCreate(RequestBody):
     resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
 
+class OrganizationRoleCreate(RequestBody):
+    """Without a slug, one is made from the name; a given one starts with ``org-``."""
+
+    slug: str | None = Field(default=None, min_length=1, max_length=48)
+    name: str = Name
+    description: str | None = Description
+    resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+
 class RoleUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=48)
     description: str | None = Description
@@ -99,6 +108,36 @@ class RolePublic(BaseModel):
 class RoleList(BaseModel):
     object: Literal["list"] = "list"
     data: list[RolePublic]
+
+
+class RoleSettingsUpdate(RequestBody):
+    """Fields left out (or null) stay as they are."""
+
+    default_role_slug: str | None = Field(default=None, min_length=1, max_length=48)
+    priority_order: list[str] | None = Field(default=None, max_length=1000)
+    multiple_roles: bool | None = None
+
+
+class OrganizationRoleSettingsUpdate(RequestBody):
+    """Fields left out (or null) stay as they are."""
+
+    default_role_slug: str | None = Field(default=None, min_length=1, max_length=48)
+    priority_order: list[str] | None = Field(default=None, max_length=1000)
+
+
+class RoleSettingsPublic(BaseModel):
+    object: Literal["role_settings"] = "role_settings"
+    default_role_slug: str | None
+    multiple_roles: bool
+    priority_order: list[str]
+
+
+class OrganizationRoleSettingsPublic(BaseModel):
+    object: Literal["organization_role_settings"] = "organization_role_settings"
+    organization_id: str
+    customized: bool
+    default_role_slug: str | None
+    priority_order: list[str]
 
 
 def render_role(row: dict[str, Any]) -> dict[str, Any]:

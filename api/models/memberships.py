@@ -2,8 +2,9 @@
 
 Roles are named by slug, either one (``role_slug``) or several (``role_slugs``), never both.
 Only the slug's form is checked here (lowercase letters, digits, ``-`` and ``_``, 1 to 64
-characters); whether a role with that slug exists is checked once roles are part of the
-authorization model, not by this module.
+characters); whether the organization has such a role, whether it is organization-level and
+whether several are allowed is for the use cases to say (422 ``invalid_role``,
+``sub_resource_scoped_role_not_allowed``, ``multiple_roles_not_enabled``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class _RolesBody(RequestBody):
         if self.role_slug is not None:
             return (self.role_slug,)
         return tuple(self.role_slugs) if self.role_slugs is not None else None
+
+    def role_field(self) -> str:
+        """The field the roles came in, for errors about them."""
+        return "role_slug" if self.role_slug is not None else "role_slugs"
 
 
 class MembershipCreate(_RolesBody):

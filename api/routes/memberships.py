@@ -66,12 +66,14 @@ def _statuses(values: list[str] | None) -> list[str]:
 def create_membership(
     body: MembershipCreate, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
-    """Add a user to an organization; an inactive membership of the pair is reactivated."""
+    """Add a user to an organization; an inactive membership of the pair is reactivated.
+    Without a role the membership gets the organization's default role."""
     result = commands.create_membership(
         context,
         user_id=body.user_id,
         organization_id=body.organization_id,
         role_slugs=body.roles() or (),
+        role_field=body.role_field(),
     )
     return _answer(result, commands, response)
 
@@ -117,7 +119,9 @@ def update_membership(
     if roles is None:
         result = Committed(commands.get_membership(membership_id), None)
     else:
-        result = commands.change_membership_roles(context, membership_id, roles)
+        result = commands.change_membership_roles(
+            context, membership_id, roles, role_field=body.role_field()
+        )
     return _answer(result, commands, response)
 
 

@@ -1,4 +1,12 @@
-"""WorkOS Authorization API: environment roles, /authorization/roles, in priority order."""
+"""WorkOS Authorization API: environment roles, /authorization/roles, in priority order.
+
+``DELETE /authorization/roles/{slug}`` is an idgov extension (WorkOS deletes environment
+roles in its Dashboard). It is refused while the role is the environment's default or some
+organization's (409 ``role_is_default``) or while resources or groups use it (409
+``role_has_assignments``, ``role_has_group_role_mappings``). Memberships holding it, in every
+organization, move to their organization's default role: an event on each membership, in the
+same commit as the deletion.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +67,16 @@ def get_role(slug: str, reader: AccessReader) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"Role not found: '{slug}'.")
     return render_role(row)
+
+
+@router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_role(
+    slug: str, commands: Commands, context: CommandContext, response: Response
+) -> Response:
+    result = commands.delete_role(context, slug)
+    committed(response, result, commands)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    return response
 
 
 @router.patch("/{slug}", response_model=RolePublic)

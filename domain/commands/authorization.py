@@ -1,4 +1,10 @@
-"""Use cases of the authorization schema: resource types, permissions, environment roles."""
+"""Use cases of the authorization schema: resource types, permissions, environment roles.
+
+Organizations' custom roles live on their own aggregates: where a schema change must count
+them (a permission deleted, a type re-parented or deleted, an environment role's slug), the
+hooks at the bottom ask the roles area, and the schema and what changed there are saved in
+one commit.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,15 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.authorization_schema import DEFAULT_ROLE, ROOT_TYPE, SCHEMA_ID, AuthorizationSchema
+from domain.authorization_schema import (
+    DEFAULT_ROLE,
+    ROOT_TYPE,
+    SCHEMA_ID,
+    AuthorizationSchema,
+    Role,
+)
 from domain.commands.base import Commands, Committed, retry_on_conflict
+from domain.errors import Conflict
 from domain.events import SYSTEM, EventContext, IdgovAggregate
 
 
@@ -68,6 +81,8 @@ class SchemaCommands(Commands):
         parents = changes.get("parent_type_slugs")
 
         def change(schema: AuthorizationSchema) -> None:
+            reparented = parents is not None and slug in schema.resource_types
+            below = [slug, *schema.descendants_of(slug)] if reparented else []
             schema.change_resource_type(
                 slug,
                 context,
@@ -75,13 +90,17 @@ class SchemaCommands(Commands):
                 description=changes.get("description"),
                 describe="description" in changes,
                 parent_type_slugs=tuple(dict.fromkeys(parents)) if parents is not None else None,
+                custom_roles=self._custom_roles_touching(below) if below else (),
             )
 
         return self._change_schema(slug, change)
 
     @retry_on_conflict
     def delete_resource_type(self, context: EventContext, slug: str) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.delete_resource_type(slug, context))
+        return self._change_schema(
+            slug,
+            lambda s: s.delete_resource_type(slug, context, self._custom_roles_touching([slug])),
+        )
 
     # Permissions ----------------------------------------------------------
 
@@ -117,7 +136,10 @@ class SchemaCommands(Commands):
 
     @retry_on_conflict
     def delete_permission(self, context: EventContext, slug: str) -> Committed[str]:
-        return self._change_schema(slug, lambda s: s.delete_permission(slug, context))
+        """Environment roles and organizations' custom roles holding it lose it first."""
+        schema = self.get_schema()
+        schema.delete_permission(slug, context)
+        return self._commit(slug, schema, self._permission_leaves_custom_roles(context, slug))
 
     # Environment roles ----------------------------------------------------
 
@@ -131,12 +153,14 @@ class SchemaCommands(Commands):
         description: str | None,
         resource_type_slug: str | None,
     ) -> Committed[str]:
-        return self._change_schema(
-            slug,
-            lambda s: s.create_role(
-                slug, name, description, resource_type_slug or ROOT_TYPE, context
-            ),
-        )
+        def change(schema: AuthorizationSchema) -> None:
+            schema.create_role(slug, name, description, resource_type_slug or ROOT_TYPE, context)
+            if self._custom_role_slug_in_use(slug):
+                raise Conflict(
+                    f"An organization has a custom role '{slug}'.", code="role_slug_conflict"
+                )
+
+        return self._change_schema(slug, change)
 
     @retry_on_conflict
     def update_role(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
@@ -172,3 +196,18 @@ class SchemaCommands(Commands):
         return self._change_schema(
             slug, lambda s: s.remove_role_permission(slug, permission, context)
         )
+
+    # What the roles area answers ------------------------------------------------
+
+    def _permission_leaves_custom_roles(
+        self, context: EventContext, permission_slug: str
+    ) -> list[IdgovAggregate]:
+        """Organizations' custom roles holding the permission, each having lost it."""
+        raise NotImplementedError
+
+    def _custom_roles_touching(self, type_slugs: list[str]) -> list[Role]:
+        """Organizations' custom roles scoped to, or holding permissions of, these types."""
+        raise NotImplementedError
+
+    def _custom_role_slug_in_use(self, slug: str) -> bool:
+        raise NotImplementedError

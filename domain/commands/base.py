@@ -9,14 +9,14 @@ back as the consistency token. Optimistic-concurrency conflicts are retried a fe
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, ParamSpec, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
-from domain.authorization_schema import AuthorizationSchema
+from domain.authorization_schema import AuthorizationSchema, Role
 from domain.errors import Conflict, NotFound
 from domain.events import EventContext, IdgovAggregate
 from domain.memberships import OrganizationMembership
@@ -158,4 +158,21 @@ class Commands(Application[str]):
         raise NotImplementedError
 
     def get_schema(self) -> AuthorizationSchema:
+        raise NotImplementedError
+
+    def _membership_roles(
+        self, organization_id: str, requested: Sequence[str], field: str
+    ) -> tuple[str, ...]:
+        """The organization-level roles a membership may hold, checked (the organization's
+        default role when none is named)."""
+        raise NotImplementedError
+
+    def _resolve_role(self, organization_id: str, slug: str) -> Role | None:
+        """The role a slug names in an organization: its custom role, else the environment's."""
+        raise NotImplementedError
+
+    def _remove_organization_roles(
+        self, context: EventContext, organization_id: str
+    ) -> list[IdgovAggregate]:
+        """Remove an organization's custom roles."""
         raise NotImplementedError

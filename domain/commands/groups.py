@@ -232,7 +232,7 @@ class GroupCommands(ResourceCommands):
         resource = role_on.resource or self.get_resource(root_resource_id(group.organization_id))
         if resource.organization_id != group.organization_id:
             raise NotFound(f"Resource not found in the group's organization: '{resource.id}'.")
-        role = self._role(role_on.role_slug)
+        role = self._role(group.organization_id, role_on.role_slug)
         if role.resource_type_slug != resource.resource_type_slug:
             where = (
                 f"resource type '{resource.resource_type_slug}'"

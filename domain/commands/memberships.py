@@ -1,4 +1,10 @@
-"""Use cases of organization memberships."""
+"""Use cases of organization memberships.
+
+A membership holds one or more organization-level roles (``role_slugs``): roles of the
+environment or custom roles of its organization, never resource-scoped ones, several only
+when the environment allows multiple roles. Named none, it gets the organization's default
+role.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,6 @@ from domain.commands.base import Commands, Committed, retry_on_conflict
 from domain.errors import Conflict, NotFound, Rejected
 from domain.events import EventContext, IdgovAggregate
 from domain.memberships import OrganizationMembership
-
-DEFAULT_ROLE = "member"
 
 
 class MembershipIndex(Protocol):
@@ -33,11 +37,13 @@ class MembershipCommands(Commands):
         user_id: str,
         organization_id: str,
         role_slugs: Sequence[str] = (),
+        role_field: str = "role_slugs",
     ) -> Committed[OrganizationMembership]:
+        """``role_field`` names the request field the roles came in, for errors about them."""
         self.get_user(user_id)
         self.get_organization(organization_id)
         context = context.for_organization(organization_id)
-        roles = tuple(role_slugs) or (DEFAULT_ROLE,)
+        roles = self._membership_roles(organization_id, role_slugs, role_field)
         pair = f"{user_id}/{organization_id}"
         existing = self._claim("membership", pair)
         if existing is not None and existing.owner_id is not None:
@@ -70,10 +76,14 @@ class MembershipCommands(Commands):
 
     @retry_on_conflict
     def change_membership_roles(
-        self, context: EventContext, membership_id: str, role_slugs: Sequence[str]
+        self,
+        context: EventContext,
+        membership_id: str,
+        role_slugs: Sequence[str],
+        role_field: str = "role_slugs",
     ) -> Committed[OrganizationMembership]:
         membership = self.get_membership(membership_id)
-        roles = tuple(role_slugs) or (DEFAULT_ROLE,)
+        roles = self._membership_roles(membership.organization_id, role_slugs, role_field)
         if roles != membership.role_slugs:
             membership.change_roles(roles, context.for_organization(membership.organization_id))
         return self._commit(membership, membership)

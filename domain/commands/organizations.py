@@ -139,6 +139,7 @@ class OrganizationCommands(Commands):
         removed = self._delete_memberships(context, organization_id=organization_id)
         removed += self._organization_groups(context, organization_id)
         removed += self._organization_resources(context, organization_id)
+        removed += self._remove_organization_roles(context, organization_id)
         claims = self._release(
             "org_external_id", organization.external_id, organization_id, context
         )

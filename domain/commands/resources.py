@@ -285,13 +285,14 @@ class ResourceCommands(Commands):
 
     # Role assignments -------------------------------------------------------
 
-    def _role(self, role_slug: str) -> Role:
-        try:
-            return self.get_schema().get_role(role_slug)
-        except NotFound:
+    def _role(self, organization_id: str, role_slug: str) -> Role:
+        """An environment role, or a custom role of the organization."""
+        role = self._resolve_role(organization_id, role_slug)
+        if role is None:
             raise Invalid(
                 f"Role '{role_slug}' does not exist.", code="invalid_role", field="role_slug"
-            ) from None
+            )
+        return role
 
     @retry_on_conflict
     def assign_role(
@@ -301,7 +302,7 @@ class ResourceCommands(Commands):
         context = context.for_organization(membership.organization_id)
         if resource.organization_id != membership.organization_id:
             raise NotFound(f"Resource not found in the membership's organization: '{resource.id}'.")
-        role = self._role(role_slug)
+        role = self._role(membership.organization_id, role_slug)
         if role.resource_type_slug == ROOT_TYPE:
             raise Invalid(
                 f"'{role_slug}' is an organization-level role: set it on the membership"

@@ -7,9 +7,18 @@ from typing import Any
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
+from domain.authorization_schema import SCHEMA_ID
 from domain.authorization_schema import AuthorizationSchema as S
+from domain.organization_roles import OrganizationRoles as OR
 from projections.access.grants import RESOURCE_HANDLERS, RESOURCE_TABLES
 from projections.access.groups import GROUP_HANDLERS, GROUP_TABLES
+from projections.access.organization_roles import (
+    ORGANIZATION_ROLE_HANDLERS,
+    ORGANIZATION_ROLE_TABLES,
+    append_to_priority,
+    organization_of,
+    remove_from_priority,
+)
 from projections.base import Handler, ReadModel
 
 
@@ -26,7 +35,9 @@ class AccessModel(ReadModel):
             " slug text PRIMARY KEY, id text NOT NULL UNIQUE, name text NOT NULL, description text,"
             " resource_type_slug text NOT NULL, system boolean NOT NULL,"
             " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
-            # Environment roles (organization_id NULL), in priority order.
+            # Environment roles (organization_id NULL, in priority order) and organizations'
+            # custom roles. Slugs are unique per organization and among environment roles; the
+            # two kinds arrive on different Kafka partitions, and the index never compares them.
             "CREATE TABLE IF NOT EXISTS roles ("
             " id text PRIMARY KEY, slug text NOT NULL, organization_id text, name text NOT NULL,"
             " description text, resource_type_slug text NOT NULL, priority bigint NOT NULL,"
@@ -43,6 +54,7 @@ class AccessModel(ReadModel):
             "CREATE TABLE IF NOT EXISTS settings (key text PRIMARY KEY, value jsonb NOT NULL)",
             *RESOURCE_TABLES,
             *GROUP_TABLES,
+            *ORGANIZATION_ROLE_TABLES,
         ]
 
     def handlers(self) -> dict[type[Any], Handler]:
@@ -62,8 +74,18 @@ class AccessModel(ReadModel):
             S.RolePermissionsSet: _role_permissions_set,
             S.RolePermissionAdded: _role_permission_added,
             S.RolePermissionRemoved: _role_permission_removed,
+            S.RoleDeleted: _role_deleted,
+            S.PriorityOrderSet: _priority_order_set,
             S.DefaultRoleSet: _default_role_set,
             S.MultipleRolesSet: _multiple_roles_set,
+            OR.RoleCreated: _custom_role_created,
+            OR.RoleRenamed: _role_set("name"),
+            OR.RoleDescribed: _role_set("description"),
+            OR.RolePermissionsSet: _role_permissions_set,
+            OR.RolePermissionAdded: _role_permission_added,
+            OR.RolePermissionRemoved: _role_permission_removed,
+            OR.RoleDeleted: _custom_role_deleted,
+            **ORGANIZATION_ROLE_HANDLERS,
             **RESOURCE_HANDLERS,
             **GROUP_HANDLERS,
         }
@@ -123,11 +145,17 @@ def _permission_deleted(cursor: Cursor[DictRow], e: Any) -> None:
     cursor.execute("DELETE FROM permissions WHERE slug = %s", (e.slug,))
 
 
-def _environment_role_id(cursor: Cursor[DictRow], slug: str) -> str:
+def _scope(e: Any) -> str | None:
+    """The organization whose custom role an event is about; None for environment roles."""
+    return None if e.originator_id == SCHEMA_ID else organization_of(e)
+
+
+def _role_id(cursor: Cursor[DictRow], e: Any) -> str:
     row = cursor.execute(
-        "SELECT id FROM roles WHERE organization_id IS NULL AND slug = %s", (slug,)
+        "SELECT id FROM roles WHERE coalesce(organization_id, '') = %s AND slug = %s",
+        (_scope(e) or "", e.slug),
     ).fetchone()
-    assert row is not None, f"unknown environment role {slug!r}"
+    assert row is not None, f"unknown role {e.slug!r} of {_scope(e) or 'the environment'}"
     return str(row["id"])
 
 
@@ -136,10 +164,11 @@ def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
     cursor.execute(
         "INSERT INTO roles (id, slug, organization_id, name, description, resource_type_slug,"
         " priority,"
-        " created_at, updated_at) VALUES (%s, %s, NULL, %s, %s, %s, %s, %s, %s)",
+        " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             r.id,
             r.slug,
+            _scope(e),
             r.name,
             r.description,
             r.resource_type_slug,
@@ -151,15 +180,36 @@ def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
     _replace_permissions(cursor, r.id, r.permissions)
 
 
+def _custom_role_created(cursor: Cursor[DictRow], e: Any) -> None:
+    """New custom roles join the bottom of their organization's priority order."""
+    _role_created(cursor, e)
+    append_to_priority(cursor, organization_of(e), e.role.id)
+
+
 def _role_set(column: str) -> Handler:
     def handle(cursor: Cursor[DictRow], e: Any) -> None:
         cursor.execute(
-            f"UPDATE roles SET {column} = %s, updated_at = %s WHERE organization_id IS NULL AND"
-            " slug = %s",
-            (getattr(e, column), e.timestamp, e.slug),
+            f"UPDATE roles SET {column} = %s, updated_at = %s WHERE id = %s",
+            (getattr(e, column), e.timestamp, _role_id(cursor, e)),
         )
 
     return handle
+
+
+def _role_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.execute("DELETE FROM roles WHERE id = %s", (_role_id(cursor, e),))
+
+
+def _custom_role_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+    _role_deleted(cursor, e)
+    remove_from_priority(cursor, organization_of(e), e.role_id)
+
+
+def _priority_order_set(cursor: Cursor[DictRow], e: Any) -> None:
+    cursor.executemany(
+        "UPDATE roles SET priority = %s WHERE organization_id IS NULL AND slug = %s",
+        [(index, slug) for index, slug in enumerate(e.slugs)],
+    )
 
 
 def _touch_role(cursor: Cursor[DictRow], role_id: str, e: Any) -> None:
@@ -177,13 +227,13 @@ def _replace_permissions(
 
 
 def _role_permissions_set(cursor: Cursor[DictRow], e: Any) -> None:
-    role_id = _environment_role_id(cursor, e.slug)
+    role_id = _role_id(cursor, e)
     _replace_permissions(cursor, role_id, e.permissions)
     _touch_role(cursor, role_id, e)
 
 
 def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
-    role_id = _environment_role_id(cursor, e.slug)
+    role_id = _role_id(cursor, e)
     cursor.execute(
         "INSERT INTO role_permissions SELECT %s, %s, coalesce(max(position) + 1, 0)"
         " FROM role_permissions WHERE role_id = %s",
@@ -193,7 +243,7 @@ def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _role_permission_removed(cursor: Cursor[DictRow], e: Any) -> None:
-    role_id = _environment_role_id(cursor, e.slug)
+    role_id = _role_id(cursor, e)
     cursor.execute(
         "DELETE FROM role_permissions WHERE role_id = %s AND permission_slug = %s",
         (role_id, e.permission),

@@ -46,6 +46,59 @@ def environment_role(conn: Connection[DictRow], slug: str) -> dict[str, Any] | N
     ).fetchone()
 
 
+def organization_roles(conn: Connection[DictRow], organization_id: str) -> list[dict[str, Any]]:
+    """Environment roles and the organization's custom roles, in its priority order: its own
+    order once it has one (environment roles it does not name follow, in the environment's
+    order), else the environment's."""
+    return conn.execute(
+        ROLES + " LEFT JOIN access.organization_role_priority o"
+        " ON o.organization_id = %s AND o.role_id = r.id"
+        " WHERE r.organization_id IS NULL OR r.organization_id = %s"
+        " GROUP BY r.id, o.position ORDER BY o.position NULLS LAST, r.priority, r.id",
+        (organization_id, organization_id),
+    ).fetchall()
+
+
+def organization_role(
+    conn: Connection[DictRow], organization_id: str, slug: str
+) -> dict[str, Any] | None:
+    """The role a slug names in an organization: its custom role, else the environment's."""
+    return conn.execute(
+        ROLES + " WHERE r.slug = %s AND coalesce(r.organization_id, '') IN (%s, '')"
+        " GROUP BY r.id ORDER BY r.organization_id NULLS LAST LIMIT 1",
+        (slug, organization_id),
+    ).fetchone()
+
+
+def role_settings(conn: Connection[DictRow]) -> dict[str, Any]:
+    default = conn.execute(
+        "SELECT slug FROM access.roles WHERE organization_id IS NULL AND is_default"
+    ).fetchone()
+    multiple = conn.execute(
+        "SELECT value FROM access.settings WHERE key = 'multiple_roles'"
+    ).fetchone()
+    return {
+        "default_role_slug": default["slug"] if default else None,
+        "multiple_roles": bool(multiple and multiple["value"]),
+        "priority_order": [row["slug"] for row in environment_roles(conn)],
+    }
+
+
+def organization_role_settings(conn: Connection[DictRow], organization_id: str) -> dict[str, Any]:
+    own = conn.execute(
+        "SELECT default_role_slug FROM access.organization_role_settings"
+        " WHERE organization_id = %s",
+        (organization_id,),
+    ).fetchone()
+    environment = role_settings(conn)
+    return {
+        "organization_id": organization_id,
+        "customized": own is not None,
+        "default_role_slug": own["default_role_slug"] if own else environment["default_role_slug"],
+        "priority_order": [row["slug"] for row in organization_roles(conn, organization_id)],
+    }
+
+
 # Resources -----------------------------------------------------------------
 
 RESOURCES = "SELECT * FROM access.resources"
@@ -127,7 +180,124 @@ def assignment_ids(
     return [row["id"] for row in rows]
 
 
+def organizations_with_custom_roles(
+    conn: Connection[DictRow],
+    *,
+    slug: str | None = None,
+    permission_slugs: list[str] | None = None,
+    resource_type_slugs: list[str] | None = None,
+) -> list[str]:
+    """Organizations with a custom role of that slug, holding one of the permissions, or scoped
+    to or holding a permission of one of the types."""
+    held_of_types = (
+        "r.id IN (SELECT rp.role_id FROM access.role_permissions rp JOIN access.permissions p"
+        " ON p.slug = rp.permission_slug WHERE p.resource_type_slug = ANY(%s))"
+    )
+    wanted: list[tuple[str, list[Any]]] = []
+    if slug is not None:
+        wanted.append(("r.slug = %s", [slug]))
+    if permission_slugs:
+        wanted.append(
+            (
+                "r.id IN (SELECT role_id FROM access.role_permissions"
+                " WHERE permission_slug = ANY(%s))",
+                [permission_slugs],
+            )
+        )
+    if resource_type_slugs:
+        wanted.append(("r.resource_type_slug = ANY(%s)", [resource_type_slugs]))
+        wanted.append((held_of_types, [resource_type_slugs]))
+    if not wanted:
+        return []
+    rows = conn.execute(
+        "SELECT DISTINCT r.organization_id FROM access.roles r WHERE r.organization_id IS NOT"
+        " NULL AND (" + " OR ".join(sql for sql, _ in wanted) + ") ORDER BY 1",
+        [param for _, params in wanted for param in params],
+    ).fetchall()
+    return [row["organization_id"] for row in rows]
+
+
+def organizations_defaulting_to(conn: Connection[DictRow], role_slug: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT organization_id FROM access.organization_role_settings"
+        " WHERE default_role_slug = %s ORDER BY 1",
+        (role_slug,),
+    ).fetchall()
+    return [row["organization_id"] for row in rows]
+
+
+def _grants_of_role(
+    conn: Connection[DictRow],
+    column: str,
+    source: str,
+    role_slug: str,
+    organization_id: str | None,
+) -> list[str]:
+    """Grants of a role: in one organization, or (None) wherever the slug names the
+    environment role."""
+    where = (
+        "g.organization_id = %s"
+        if organization_id is not None
+        else "NOT EXISTS (SELECT 1 FROM access.roles c WHERE c.organization_id = g.organization_id"
+        " AND c.slug = g.role_slug)"
+    )
+    rows = conn.execute(
+        f"SELECT DISTINCT g.{column} AS id FROM access.grants g"
+        f" WHERE g.role_slug = %s AND g.source = %s AND {where} ORDER BY 1",
+        [role_slug, source, *([organization_id] if organization_id is not None else [])],
+    ).fetchall()
+    return [row["id"] for row in rows]
+
+
+def role_holder_ids(
+    conn: Connection[DictRow], role_slug: str, organization_id: str | None = None
+) -> list[str]:
+    """Memberships (any status) holding the role at organization level."""
+    return _grants_of_role(conn, "membership_id", "membership", role_slug, organization_id)
+
+
+def role_assignment_ids(
+    conn: Connection[DictRow], role_slug: str, organization_id: str | None = None
+) -> list[str]:
+    """Direct assignments of the role on resources."""
+    return _grants_of_role(conn, "id", "direct", role_slug, organization_id)
+
+
+def group_role_mapping_ids(
+    conn: Connection[DictRow], role_slug: str, organization_id: str | None = None
+) -> list[str]:
+    """Groups' assignments of the role: in one organization, or (None) wherever the slug names
+    the environment role."""
+    where = (
+        "a.organization_id = %s"
+        if organization_id is not None
+        else "NOT EXISTS (SELECT 1 FROM access.roles c WHERE c.organization_id = a.organization_id"
+        " AND c.slug = a.role_slug)"
+    )
+    rows = conn.execute(
+        f"SELECT a.id FROM access.group_role_assignments a WHERE a.role_slug = %s AND {where}"
+        " ORDER BY 1",
+        [role_slug, *([organization_id] if organization_id is not None else [])],
+    ).fetchall()
+    return [row["id"] for row in rows]
+
+
+def multi_role_membership_ids(conn: Connection[DictRow]) -> list[str]:
+    rows = conn.execute(
+        "SELECT membership_id FROM access.grants WHERE source = 'membership'"
+        " GROUP BY membership_id HAVING count(*) > 1 ORDER BY 1"
+    ).fetchall()
+    return [row["membership_id"] for row in rows]
+
+
 # Checks and discovery --------------------------------------------------------
+
+# A grant's role slug names the custom role of the grant's organization, or an environment
+# role (the two never share a slug), one probe each in ``roles_by_slug``.
+_ROLE_OF_GRANT = (
+    " JOIN access.roles r"
+    " ON r.slug = g.role_slug AND coalesce(r.organization_id, '') IN (g.organization_id, '')"
+)
 
 # The roles a membership holds on a resource: directly on it, on an ancestor, or at
 # organization level (on the root, an ancestor of everything), itself or through a group,
@@ -136,8 +306,8 @@ _HELD = (
     " FROM access.memberships m"
     " JOIN access.holdings g ON g.membership_id = m.id"
     " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
-    " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
-    " JOIN access.role_permissions rp ON rp.role_id = r.id"
+    + _ROLE_OF_GRANT
+    + " JOIN access.role_permissions rp ON rp.role_id = r.id"
     " WHERE m.id = %s AND m.status = 'active'"
 )
 
@@ -177,8 +347,8 @@ def accessible_children(
         " JOIN access.holdings g ON g.membership_id = m.id"
         " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id ="
         " resources.id"
-        " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
-        " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
+        + _ROLE_OF_GRANT
+        + " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
         " WHERE m.id = %s AND m.status = 'active')"
     )
     return fetch_page(
@@ -207,8 +377,8 @@ def memberships_with_permission(
     where = (
         "id IN (SELECT g.membership_id FROM access.holdings g"
         " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
-        " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
-        " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
+        + _ROLE_OF_GRANT
+        + " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
         f" WHERE {reach})"
     )
     return fetch_page(

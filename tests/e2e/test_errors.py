@@ -38,7 +38,9 @@ def client(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def known(client: httpx.Client) -> dict[str, Any]:
-    """One organization, one user and their membership, each with what makes it unique."""
+    """One organization, one user and their membership, each with what makes it unique; and
+    an ``admin`` role to give."""
+    assert client.post("/authorization/roles", json={"slug": "admin", "name": "Admin"}).is_success
     org = client.post(ORGS, json={"name": "Known", "external_id": unique("org")}).json()
     user = client.post(
         USERS, json={"email": f"{unique('known')}@example.com", "external_id": unique("user")}

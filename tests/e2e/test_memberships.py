@@ -14,6 +14,17 @@ from tests.e2e.paging import assert_pages_cover
 from tests.servers import Server
 
 ALL_STATUSES = ["active", "inactive", "pending"]
+ROLES = ["admin", "billing-admin", "viewer_2", "viewer", "editor", "auditor"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def roles(workos: WorkOSClient, server: Server) -> None:
+    """The roles these tests give, and several roles per membership allowed."""
+    for slug in ROLES:
+        workos.authorization.create_environment_role(slug=slug, name=slug.title())
+    with server.client() as http:
+        enabled = http.patch("/authorization/role_settings", json={"multiple_roles": True})
+        assert enabled.status_code == 200, enabled.text
 
 
 def unique(prefix: str) -> str:

@@ -1,6 +1,6 @@
 """An in-memory stand-in for the access read model, for domain tests without a database:
-it answers cascade questions (resources, assignments, groups) by replaying the notification
-log."""
+it answers cascade and role questions (resources, assignments, groups, roles) by replaying
+the notification log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,34 @@ from typing import Any
 
 from domain.application import IdentityApplication
 from domain.groups import Group, GroupMember, GroupRoleAssignment
+from domain.memberships import OrganizationMembership
+from domain.organization_roles import OrganizationRoles
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
+
+
+class LogMembershipIndex:
+    """A stand-in for the read side: memberships found by scanning the notification log."""
+
+    def __init__(self, app: IdentityApplication) -> None:
+        self.app = app
+
+    def membership_ids(
+        self, *, organization_id: str | None = None, user_id: str | None = None
+    ) -> list[str]:
+        live: dict[str, OrganizationMembership.Created] = {}
+        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.app.mapper.to_domain_event(notification)
+            if isinstance(e, OrganizationMembership.Created):
+                live[e.originator_id] = e
+            elif isinstance(e, OrganizationMembership.Deleted):
+                live.pop(e.originator_id, None)
+        return [
+            m_id
+            for m_id, created in live.items()
+            if organization_id in (None, created.organization_id)
+            and user_id in (None, created.user_id)
+        ]
 
 
 class LogAccessIndex:
@@ -110,3 +136,111 @@ class LogAccessIndex:
             if (group_id is not None and e.group_id == group_id)
             or (resource_ids is not None and e.resource_id in resource_ids)
         )
+
+    # Roles -------------------------------------------------------------------
+
+    def _events(self) -> list[Any]:
+        return [
+            self.app.mapper.to_domain_event(n)
+            for n in self.app.recorder.select_notifications(start=None, limit=1_000_000)
+        ]
+
+    def _customised(self) -> list[OrganizationRoles]:
+        found = []
+        for e in self._events():
+            if isinstance(e, OrganizationRoles.Created):
+                roles = self.app.get_organization_roles(e.organization_id)
+                assert roles is not None
+                found.append(roles)
+        return found
+
+    def _membership_roles(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """membership id -> (organization id, role slugs)"""
+        live: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for e in self._events():
+            if isinstance(e, OrganizationMembership.Created):
+                live[e.originator_id] = (e.organization_id, e.role_slugs)
+            elif isinstance(e, OrganizationMembership.RolesChanged):
+                live[e.originator_id] = (live[e.originator_id][0], e.role_slugs)
+            elif isinstance(e, OrganizationMembership.Deleted):
+                live.pop(e.originator_id, None)
+        return live
+
+    def _names_environment_role(self, organization_id: str, slug: str) -> bool:
+        roles = self.app.get_organization_roles(organization_id)
+        return roles is None or slug not in roles.roles
+
+    def organizations_with_custom_roles(
+        self,
+        *,
+        slug: str | None = None,
+        permission_slugs: list[str] | None = None,
+        resource_type_slugs: list[str] | None = None,
+    ) -> list[str]:
+        schema = self.app.get_schema()
+        types = set(resource_type_slugs or ())
+
+        def touches(role: Any) -> bool:
+            of_types = {
+                schema.permissions[p].resource_type_slug
+                for p in role.permissions
+                if p in schema.permissions
+            }
+            return (
+                role.slug == slug
+                or bool(set(permission_slugs or ()) & set(role.permissions))
+                or role.resource_type_slug in types
+                or bool(of_types & types)
+            )
+
+        return sorted(
+            o.organization_id for o in self._customised() if any(map(touches, o.roles.values()))
+        )
+
+    def organizations_defaulting_to(self, role_slug: str) -> list[str]:
+        return sorted(
+            o.organization_id for o in self._customised() if o.default_role_slug == role_slug
+        )
+
+    def role_holder_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        return sorted(
+            m
+            for m, (org, roles) in self._membership_roles().items()
+            if role_slug in roles
+            and (
+                org == organization_id
+                if organization_id is not None
+                else self._names_environment_role(org, role_slug)
+            )
+        )
+
+    def role_assignment_ids(self, role_slug: str, organization_id: str | None = None) -> list[str]:
+        _, assignments = self._replay()
+        return sorted(
+            a_id
+            for a_id, e in assignments.items()
+            if e.role_slug == role_slug
+            and (
+                e.organization_id == organization_id
+                if organization_id is not None
+                else self._names_environment_role(e.organization_id, role_slug)
+            )
+        )
+
+    def group_role_mapping_ids(
+        self, role_slug: str, organization_id: str | None = None
+    ) -> list[str]:
+        assignments = self._live(GroupRoleAssignment.Created, GroupRoleAssignment.Removed)
+        return sorted(
+            a_id
+            for a_id, e in assignments.items()
+            if e.role_slug == role_slug
+            and (
+                e.organization_id == organization_id
+                if organization_id is not None
+                else self._names_environment_role(e.organization_id, role_slug)
+            )
+        )
+
+    def multi_role_membership_ids(self) -> list[str]:
+        return sorted(m for m, (_, roles) in self._membership_roles().items() if len(roles) > 1)

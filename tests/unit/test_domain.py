@@ -25,41 +25,18 @@ from domain.organizations import Organization
 from domain.serialization import event_from_state, event_schema, event_to_dict, event_to_json
 from domain.uniqueness import Claim, claim_id
 from domain.users import User
-from tests.unit.log_index import LogAccessIndex
+from tests.unit.log_index import LogAccessIndex, LogMembershipIndex
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 ACTOR = Actor(type="api_key", id="key_test", name="tests")
 CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_domain", reason="because")
 
 
-class LogMembershipIndex:
-    """A stand-in for the read side: memberships found by scanning the notification log."""
-
-    def __init__(self, app: IdentityApplication) -> None:
-        self.app = app
-
-    def membership_ids(
-        self, *, organization_id: str | None = None, user_id: str | None = None
-    ) -> list[str]:
-        live: dict[str, OrganizationMembership.Created] = {}
-        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
-            e = self.app.mapper.to_domain_event(notification)
-            if isinstance(e, OrganizationMembership.Created):
-                live[e.originator_id] = e
-            elif isinstance(e, OrganizationMembership.Deleted):
-                live.pop(e.originator_id, None)
-        return [
-            m_id
-            for m_id, created in live.items()
-            if organization_id in (None, created.organization_id)
-            and user_id in (None, created.user_id)
-        ]
-
-
 def _new_app(cls: type[IdentityApplication] = IdentityApplication) -> IdentityApplication:
     app = cls(env=POPO)
     app.membership_index = LogMembershipIndex(app)
     app.access_index = LogAccessIndex(app)
+    app.role_index = app.access_index
     return app
 
 
@@ -79,6 +56,14 @@ def _code(error: pytest.ExceptionInfo[Any]) -> str:
     return str(error.value.code)
 
 
+def _with_roles(app: IdentityApplication, *slugs: str) -> None:
+    """Environment roles for memberships to hold (only existing roles are accepted)."""
+    for slug in slugs:
+        app.create_role(
+            CONTEXT, slug=slug, name=slug.title(), description=None, resource_type_slug=None
+        )
+
+
 # ---------------------------------------------------------------- context --
 
 
@@ -87,6 +72,7 @@ def _exercise_every_use_case(
 ) -> dict[str, str]:
     """Produce at least one event of every public type; returns the ids it created."""
     app.initialize_environment(context)
+    app.create_role(context, slug="admin", name="Admin", description=None, resource_type_slug=None)
     key, _ = app.create_api_key(context, name="ci")
     app.revoke_api_key(context, key.value.id)
     org = app.create_organization(context, name="Acme", external_id="acme").value
@@ -247,6 +233,7 @@ def test_user_external_id_is_unique_and_released(app: IdentityApplication) -> No
 
 
 def test_membership_pair_is_unique_and_retaken_after_delete(app: IdentityApplication) -> None:
+    _with_roles(app, "admin")
     org = app.create_organization(CONTEXT, name="Acme").value
     user = app.create_user(CONTEXT, email="m@example.com").value
     first = app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value
@@ -288,6 +275,7 @@ def _events_of(app: IdentityApplication, aggregate_id: str) -> list[str]:
 
 
 def test_membership_active_inactive_transitions(app: IdentityApplication) -> None:
+    _with_roles(app, "viewer", "admin")
     org = app.create_organization(CONTEXT, name="Acme").value
     user = app.create_user(CONTEXT, email="s@example.com").value
     m = app.create_membership(

@@ -51,6 +51,7 @@ def acme() -> Acme:
     app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     app.membership_index = LogMembershipIndex(app)
     app.access_index = LogAccessIndex(app)
+    app.role_index = app.access_index
     app.initialize_environment(CONTEXT)
     for slug, parents in (("workspace", ["organization"]), ("project", ["workspace"])):
         app.create_resource_type(

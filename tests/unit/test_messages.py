@@ -123,8 +123,16 @@ def test_decode_round_trips_every_message(app: IdentityApplication) -> None:
         CONTEXT, name="Acme", domains=[("acme.com", "verified")]
     ).value
     user = app.create_user(CONTEXT, email="Grace@Example.com", first_name="Grace").value
+    app.create_organization_role(
+        CONTEXT,
+        organization.id,
+        slug="org-admin",
+        name="Admin",
+        description=None,
+        resource_type_slug=None,
+    )
     app.create_membership(
-        CONTEXT, user_id=user.id, organization_id=organization.id, role_slugs=["admin"]
+        CONTEXT, user_id=user.id, organization_id=organization.id, role_slugs=["org-admin"]
     )
     app.update_user(CONTEXT, user.id, metadata={"team": "core"})
     decoded = set()
@@ -141,9 +149,12 @@ def test_decode_round_trips_every_message(app: IdentityApplication) -> None:
         assert delivery.event == event
         assert type(delivery.event) is type(event)
         decoded.add(type(event).__qualname__)
+        if type(event).__qualname__.startswith("OrganizationRoles."):
+            assert message.key == organization.id.encode()  # in order with the organization
     assert decoded >= {
         "Organization.Created",
         "User.Created",
+        "OrganizationRoles.RoleCreated",
         "OrganizationMembership.Created",
         "User.MetadataChanged",
     }

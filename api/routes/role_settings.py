@@ -1,0 +1,91 @@
+"""Default roles, priority orders and the multiple-roles setting: idgov extensions (WorkOS sets
+them in its Dashboard, and has no API for them).
+
+``/authorization/role_settings`` is the environment's: the default role every organization
+without one of its own gives new memberships, the priority order of the environment roles,
+and whether a membership may hold several roles. Turning multiple roles off leaves every
+membership that holds several with the one highest in its organization's priority order (an
+event on each membership, in the same commit).
+
+``/authorization/organizations/{organization_id}/role_settings`` is an organization's. It
+follows the environment until the organization has roles of its own: its first custom role,
+or a first change here. From then on (``customized: true``) its default role and priority
+order are its own; environment roles created later join the bottom of its order.
+
+A priority order is written whole: every role, each once, highest first. It decides which
+role a membership keeps when multiple roles are turned off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.models.authorization import (
+    OrganizationRoleSettingsPublic,
+    OrganizationRoleSettingsUpdate,
+    RoleSettingsPublic,
+    RoleSettingsUpdate,
+)
+from api.routes.organization_roles import require_organization
+from projections.access import queries
+
+router = APIRouter(prefix="/authorization", tags=["authorization"])
+
+
+def _environment(settings: dict[str, Any]) -> dict[str, Any]:
+    return RoleSettingsPublic.model_validate(settings).model_dump(mode="json")
+
+
+def _organization(settings: dict[str, Any]) -> dict[str, Any]:
+    return OrganizationRoleSettingsPublic.model_validate(settings).model_dump(mode="json")
+
+
+@router.get("/role_settings", response_model=RoleSettingsPublic)
+def get_role_settings(reader: AccessReader) -> dict[str, Any]:
+    return _environment(queries.role_settings(reader))
+
+
+@router.patch("/role_settings", response_model=RoleSettingsPublic)
+def update_role_settings(
+    body: RoleSettingsUpdate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    result = commands.change_role_settings(context, **body.model_dump())
+    committed(response, result, commands)
+    with read_after(services, "access", result.position) as conn:
+        return _environment(queries.role_settings(conn))
+
+
+@router.get(
+    "/organizations/{organization_id}/role_settings",
+    response_model=OrganizationRoleSettingsPublic,
+)
+def get_organization_role_settings(organization_id: str, reader: AccessReader) -> dict[str, Any]:
+    require_organization(reader, organization_id)
+    return _organization(queries.organization_role_settings(reader, organization_id))
+
+
+@router.patch(
+    "/organizations/{organization_id}/role_settings",
+    response_model=OrganizationRoleSettingsPublic,
+)
+def update_organization_role_settings(
+    organization_id: str,
+    body: OrganizationRoleSettingsUpdate,
+    commands: Commands,
+    services: ServicesDep,
+    context: CommandContext,
+    response: Response,
+) -> dict[str, Any]:
+    result = commands.change_organization_role_settings(
+        context, organization_id, **body.model_dump()
+    )
+    committed(response, result, commands)
+    with read_after(services, "access", result.position) as conn:
+        return _organization(queries.organization_role_settings(conn, organization_id))
