@@ -370,3 +370,51 @@ def test_only_active_memberships_are_authorized(workos: WorkOSClient, acme: Acme
     assert not allowed(workos, acme.admin, "app:deploy", acme.app)
     workos.organization_membership.reactivate_organization_membership(acme.admin)
     assert allowed(workos, acme.admin, "app:deploy", acme.app)
+
+
+def test_resources_by_external_id_and_assignments_by_id(workos: WorkOSClient, acme: Acme) -> None:
+    """The external-id forms of update, delete and who-can-access, and removal by id."""
+    authz = workos.authorization
+    created = authz.create_resource(
+        external_id="proj-x",
+        name="Project X",
+        resource_type_slug="project",
+        organization_id=acme.organization_id,
+        parent_resource=ParentResourceById(parent_resource_id=acme.workspace),
+    )
+    moved = authz.update_resource_by_external_id(
+        acme.organization_id,
+        "project",
+        "proj-x",
+        name="Project X2",
+        parent_resource=ParentResourceByExternalId(
+            parent_resource_external_id="ws-2", parent_resource_type_slug="workspace"
+        ),
+    )
+    assert (moved.id, moved.name, moved.parent_resource_id) == (
+        created.id,
+        "Project X2",
+        acme.other_workspace,
+    )
+
+    assignment = authz.assign_role(
+        acme.member,
+        role_slug="project-viewer",
+        resource_target=ResourceTargetById(resource_id=created.id),
+    )
+    who = authz.list_memberships_for_resource_by_external_id(
+        acme.organization_id, "project", "proj-x", permission_slug="project:view"
+    )
+    assert [m.id for m in who.data] == [acme.member]
+    assert allowed(workos, acme.member, "project:view", created.id)
+
+    authz.remove_role_assignment(acme.member, assignment.id)
+    assert not allowed(workos, acme.member, "project:view", created.id)
+    with pytest.raises(NotFoundError):
+        authz.remove_role_assignment(acme.member, assignment.id)
+
+    authz.delete_resource_by_external_id(acme.organization_id, "project", "proj-x")
+    with pytest.raises(NotFoundError):
+        authz.get_resource(created.id)
+    with pytest.raises(NotFoundError):
+        authz.get_resource_by_external_id(acme.organization_id, "project", "proj-x")
