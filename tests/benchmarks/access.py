@@ -74,6 +74,26 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Effective:
+    """An effective-permissions request and the permissions it must list."""
+
+    membership_id: str
+    resource_id: str
+    expected: frozenset[str]
+
+
+def sample_effective(data: DataSet, count: int, rng: random.Random) -> list[Effective]:
+    """The resources of a check mix (as sample_checks picks them)."""
+    members = {m.id: m for m in data.members}
+    return [
+        Effective(
+            c.membership_id, c.resource_id, data.effective(members[c.membership_id], c.resource_id)
+        )
+        for c in sample_checks(data, count, rng)
+    ]
+
+
+@dataclass(frozen=True)
 class Children:
     """A discovery request: children of ``parent_id`` on which the membership holds
     ``permission``."""
@@ -104,8 +124,7 @@ def sample_checks(data: DataSet, count: int, rng: random.Random) -> list[Check]:
         if number % 2 == 0 and member.assignments:
             resource_id = _descend(data, rng.choice(member.assignments)[1], rng)
         else:
-            organization_type = rng.choice(access_data.TYPES)
-            resource_id = rng.choice(data.of_type(member.organization_id, organization_type))
+            resource_id = rng.choice(data.in_organization(member.organization_id))
         permission = rng.choice(PERMISSIONS[data.resources[resource_id].type])
         checks.append(
             Check(member.id, permission, resource_id, data.allowed(member, permission, resource_id))
@@ -459,7 +478,8 @@ def in_process(
         pool.wait()
         _threaded(_select_one, pool, threads * 100, threads, limit)
         baseline = _threaded(_select_one, pool, count, threads, limit)
-        _in_process_row(report, f"SELECT 1, {threads} threads on a pool", baseline, None)
+        name = f"SELECT 1, {threads} threads on a pool"
+        _in_process_row(report, name, baseline, None, unit="query")
         verdicts = Verdicts()
         _threaded(_check_op(checks, verdicts), pool, threads * 100, threads, limit)
         verdicts = Verdicts()
@@ -511,15 +531,27 @@ def _discovery_in_process(
         report.errors.append(f"{SECTION}: accessible_children: {wrong} answers differ")
     _in_process_row(report, "queries.accessible_children", run, baseline, note, unit="query")
 
-    apps = [c for c in sample_checks(data, config.access_discovery, rng)]
+    effective = sample_effective(data, config.access_discovery, rng)
+    wrong = 0
 
-    def effective(number: int) -> None:
-        check = apps[number]
-        queries.effective_permissions(conn, check.membership_id, check.resource_id, PageRequest())
+    def permissions(number: int) -> None:
+        nonlocal wrong
+        request = effective[number]
+        page = queries.effective_permissions(
+            conn, request.membership_id, request.resource_id, PageRequest(limit=100)
+        )
+        if {row["slug"] for row in page.rows} != request.expected:
+            wrong += 1
 
-    _loop(effective, min(50, len(apps)), config.load_time_limit_s)
-    run = _loop(effective, len(apps), config.load_time_limit_s)
-    _in_process_row(report, "queries.effective_permissions", run, baseline, unit="query")
+    _loop(permissions, min(50, len(effective)), config.load_time_limit_s)
+    wrong = 0
+    run = _loop(permissions, len(effective), config.load_time_limit_s)
+    held = sum(len(e.expected) for e in effective) / len(effective)
+    note = f"the check mix's resources; {held:.1f} permissions on average"
+    if wrong:
+        note += f"; {wrong} WRONG answers"
+        report.errors.append(f"{SECTION}: effective_permissions: {wrong} answers differ")
+    _in_process_row(report, "queries.effective_permissions", run, baseline, note, unit="query")
 
 
 # -------------------------------------------------------------------------- HTTP --
@@ -582,12 +614,19 @@ def children_request(wanted: Sequence[Children], wrong: list[int]) -> Request:
     return send
 
 
-def effective_request(checks: Sequence[Check]) -> Request:
+def effective_request(wanted: Sequence[Effective], wrong: list[int]) -> Request:
     def send(client: LightClient, number: int) -> LightResponse:
-        check = checks[number % len(checks)]
-        return client.get(
-            MEMBERSHIP.format(check.membership_id) + f"/resources/{check.resource_id}/permissions"
+        request = wanted[number % len(wanted)]
+        response = client.get(
+            MEMBERSHIP.format(request.membership_id)
+            + f"/resources/{request.resource_id}/permissions",
+            params={"limit": "100"},
         )
+        if response.status_code == 200:
+            found = {item["slug"] for item in response.json()["data"]}
+            if found != request.expected:
+                wrong.append(number)
+        return response
 
     return send
 
@@ -853,10 +892,15 @@ def discovery_over_http(server: Server, data: DataSet, config: Config, report: R
         note += f"; {len(wrong)} WRONG answers"
         report.errors.append(f"{SECTION}: discovery: {len(wrong)} answers differ from the data set")
     _closed_row(report, result, baseline, note)
-    checks = sample_checks(data, total, random.Random(SEED + 4))
+    effective = sample_effective(data, total, random.Random(SEED + 4))
+    wrong = []
     name = "GET effective permissions"
-    result = _closed(server, config, name, effective_request(checks), total)
-    _closed_row(report, result, baseline, "fully_consistent")
+    result = _closed(server, config, name, effective_request(effective, wrong), total)
+    note = "the check mix's resources, fully_consistent"
+    if wrong:
+        note += f"; {len(wrong)} WRONG answers"
+        report.errors.append(f"{SECTION}: effective permissions: {len(wrong)} answers differ")
+    _closed_row(report, result, baseline, note)
 
 
 # ------------------------------------------------------------------------- section --

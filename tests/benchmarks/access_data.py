@@ -89,6 +89,7 @@ class DataSet:
     organizations: list[str] = field(default_factory=list)
     resources: dict[str, Node] = field(default_factory=dict)
     by_org_type: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    by_org: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     members: list[Member] = field(default_factory=list)
     groups: int = 0
@@ -101,17 +102,27 @@ class DataSet:
     def of_type(self, organization_id: str, type_slug: str) -> list[str]:
         return self.by_org_type.get((organization_id, type_slug), [])
 
-    def allowed(self, member: Member, permission: str, resource_id: str) -> bool:
-        """The answer a check must give, from the data set alone."""
+    def in_organization(self, organization_id: str) -> list[str]:
+        """The organization's resources below its root."""
+        return self.by_org.get(organization_id, [])
+
+    def effective(self, member: Member, resource_id: str) -> frozenset[str]:
+        """The permissions a membership holds on a resource, from the data set alone: those of
+        its roles on the resource or an ancestor, organization-level roles on the root."""
         if not member.active:
-            return False
+            return frozenset()
         node = self.resources[resource_id]
         held = [(role, root_resource_id(member.organization_id)) for role in member.roles]
-        return any(
-            permission in ROLE_PERMISSIONS.get(role, ())
+        return frozenset(
+            permission
             for role, where in held + member.assignments
             if where in node.ancestors
+            for permission in ROLE_PERMISSIONS.get(role, ())
         )
+
+    def allowed(self, member: Member, permission: str, resource_id: str) -> bool:
+        """The answer a check must give."""
+        return permission in self.effective(member, resource_id)
 
 
 @dataclass(frozen=True)
@@ -201,6 +212,7 @@ def _resources(data: DataSet) -> Iterator[IdgovAggregate]:
                         resource_id
                     )
                     data.children.setdefault(parent_id, []).append(resource_id)
+                    data.by_org.setdefault(organization_id, []).append(resource_id)
                     level.append(resource_id)
             parents = level
 
