@@ -21,7 +21,7 @@ class Config:
     read_samples: int = 50  # create-then-read pairs per consistency mode
     load_time_limit_s: float = 60.0  # an HTTP load stops here even if its count is not reached
     catch_up_timeout_s: float = 120.0  # a relay or worker catch-up is given up after this
-    budget_s: float = 600.0  # later, optional parts are skipped when the run is past this
+    budget_s: float = 900.0  # later, optional parts are skipped when the run is past this
     pipeline: bool = True  # measure the Kafka pipeline's commands, reads and backlogs
     embedded: bool = True  # also measure `idgov up`
     # Access checks (access.py): the data set, then in-process and HTTP loads on it.
