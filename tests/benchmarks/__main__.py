@@ -1,4 +1,5 @@
-"""``python -m tests.benchmarks``: measure idgov's Kafka pipeline and its embedded mode.
+"""``python -m tests.benchmarks``: measure idgov's Kafka pipeline, access checks on a realistic
+data set, and the embedded mode.
 
 Starts what it needs (PostgreSQL from the embedded wheel unless IDGOV_TEST_DATABASE_URL is
 set; a Kafka broker unless IDGOV_KAFKA_BOOTSTRAP is set), a fresh database and topic per
@@ -13,7 +14,7 @@ import traceback
 from contextlib import ExitStack
 from dataclasses import asdict
 
-from tests.benchmarks import machine, probes, scenarios, services
+from tests.benchmarks import access, machine, probes, scenarios, services
 from tests.benchmarks.config import Config
 from tests.benchmarks.report import Report, say
 from tests.benchmarks.timing import Deadline
@@ -23,8 +24,8 @@ from tests.servers import embedded_server, kafka_stack
 KAFKA_PARTITIONS = 3  # what tests.servers.kafka_stack configures
 # Rough seconds each optional part needs; it is skipped when less than that is left.
 BACKLOG_NEEDS_S = 60
+ACCESS_NEEDS_S = 120
 EMBEDDED_NEEDS_S = 90
-BUSY_WARNING = 0.15  # share of all CPUs in use by others before the run that makes numbers suspect
 
 
 def kafka_pipeline(
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     report.detail("machine", machine.describe())
     idle_busy = report.details["machine"]["busy_before_start"]
-    if idle_busy is not None and idle_busy > BUSY_WARNING:
+    if idle_busy is not None and idle_busy > machine.BUSY_WARNING:
         report.warnings.append(
             f"the machine was {idle_busy:.0%} busy before the run started: other work competes "
             "for the CPUs and the numbers below are low and noisy"
@@ -106,9 +107,16 @@ def main(argv: list[str] | None = None) -> int:
             say("starting PostgreSQL and Kafka")
             admin_url = stack.enter_context(services.postgres_server())
             bootstrap = stack.enter_context(services.kafka_broker())
-            ok &= guarded(
-                report, "kafka", kafka_pipeline, admin_url, bootstrap, config, report, budget
-            )
+            if config.pipeline:
+                ok &= guarded(
+                    report, "kafka", kafka_pipeline, admin_url, bootstrap, config, report, budget
+                )
+            if config.access and scenarios.enough_time(
+                budget, ACCESS_NEEDS_S, report, "access", "access checks"
+            ):
+                ok &= guarded(
+                    report, "access", access.access_checks, admin_url, bootstrap, config, report
+                )
             if config.embedded and scenarios.enough_time(
                 budget, EMBEDDED_NEEDS_S, report, "embedded", "idgov up"
             ):

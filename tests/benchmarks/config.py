@@ -21,8 +21,23 @@ class Config:
     read_samples: int = 50  # create-then-read pairs per consistency mode
     load_time_limit_s: float = 60.0  # an HTTP load stops here even if its count is not reached
     catch_up_timeout_s: float = 120.0  # a relay or worker catch-up is given up after this
-    budget_s: float = 300.0  # later, optional parts are skipped when the run is past this
+    budget_s: float = 900.0  # later, optional parts are skipped when the run is past this
+    pipeline: bool = True  # measure the Kafka pipeline's commands, reads and backlogs
     embedded: bool = True  # also measure `idgov up`
+    # Access checks (access.py): the data set, then in-process and HTTP loads on it.
+    access: bool = True
+    access_organizations: int = 10  # each with 10 workspaces, 90 projects and 900 apps
+    access_users: int = 1000  # one membership each
+    access_assignments: int = 20_000  # direct role assignments
+    access_groups: int = 200  # once the domain has groups
+    access_checks: int = 20_000  # in-process checks per measurement
+    access_threads: int = 4  # threads on a pool for the concurrent in-process checks
+    access_http_checks: int = 2000  # requests per closed-loop HTTP load
+    access_discovery: int = 1000  # discovery and effective-permission requests per load
+    access_rate: float = 1000.0  # checks/s of the paced (open-loop) HTTP load
+    access_paced_s: float = 10.0  # how long each paced load runs
+    access_paced_clients: int = 32  # connections the paced load spreads its schedule over
+    access_write_rate: float = 20.0  # role changes/s through the API during paced checks
     output: Path = ROOT / ".idgov-test" / "bench" / "results.json"
 
     @classmethod
@@ -44,9 +59,20 @@ class Config:
             "--no-embedded", action="store_true", help="skip the `idgov up` measurements"
         )
         parser.add_argument(
+            "--no-pipeline",
+            action="store_true",
+            help="skip the Kafka pipeline measurements (commands, reads, backlogs)",
+        )
+        parser.add_argument(
+            "--no-access", action="store_true", help="skip the access-check measurements"
+        )
+        parser.add_argument("--access-rate", type=float, default=defaults.access_rate)
+        parser.add_argument("--access-paced-s", type=float, default=defaults.access_paced_s)
+        parser.add_argument(
             "--quick",
             action="store_true",
-            help="a tenth of every count, to check the benchmarks themselves",
+            help="a tenth of every count (one organization for the access data set), to check"
+            " the benchmarks themselves",
         )
         parser.add_argument("--output", type=Path, default=defaults.output)
         args = parser.parse_args(argv)
@@ -60,6 +86,17 @@ class Config:
             freshness_samples=max(10, args.freshness_samples // scale),
             read_samples=max(5, args.read_samples // scale),
             budget_s=args.budget,
+            pipeline=not args.no_pipeline,
             embedded=not args.no_embedded,
+            access=not args.no_access,
+            access_organizations=max(1, defaults.access_organizations // scale),
+            access_users=max(50, defaults.access_users // scale),
+            access_assignments=max(500, defaults.access_assignments // scale),
+            access_groups=max(10, defaults.access_groups // scale),
+            access_checks=max(1000, defaults.access_checks // scale),
+            access_http_checks=max(300, defaults.access_http_checks // scale),
+            access_discovery=max(100, defaults.access_discovery // scale),
+            access_rate=args.access_rate,
+            access_paced_s=max(1.0, args.access_paced_s / scale),
             output=args.output,
         )

@@ -13,14 +13,39 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from tests.benchmarks.timing import Deadline, Latencies
 
+
+class Response(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+class Client(Protocol):
+    """What a load needs of a client: httpx.Client, or light_http.LightClient."""
+
+    def get(self, path: str, /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Client)
 # One request of a load: given the thread's client and the request number, send it.
 Request = Callable[[httpx.Client, int], httpx.Response]
+# Errors of either client (LightClient raises OSError and EOFError).
+CLIENT_ERRORS = (httpx.HTTPError, OSError, EOFError)
 BARRIER_TIMEOUT_S = 60
+
+
+def warm_up_health(client: Client) -> object:
+    return client.get("/health")
 
 
 @dataclass
@@ -57,14 +82,14 @@ class _Tally:
 
 def run_load(
     name: str,
-    new_client: Callable[[], httpx.Client],
-    request: Request,
+    new_client: Callable[[], C],
+    request: Callable[[C, int], Response],
     *,
     total: int,
     clients: int,
     time_limit: float,
     expected: frozenset[int],
-    warm_up: Callable[[httpx.Client], object] = lambda client: client.get("/health"),
+    warm_up: Callable[[C], object] = warm_up_health,
 ) -> LoadResult:
     numbers = itertools.count()
     numbers_lock = threading.Lock()
@@ -78,9 +103,9 @@ def run_load(
             number = next(numbers)
         return number if number < total and not deadline.expired else None
 
-    def worker(client: httpx.Client) -> None:
+    def worker(client: C) -> None:
         # Open the keep-alive connection before the clock starts: connecting is not the subject.
-        with contextlib.suppress(httpx.HTTPError):  # the measured requests will show it
+        with contextlib.suppress(*CLIENT_ERRORS):  # the measured requests will show it
             warm_up(client)
         start.wait(BARRIER_TIMEOUT_S)
         while (number := next_number()) is not None:
@@ -92,7 +117,7 @@ def run_load(
                     if response.status_code in expected
                     else f"{response.status_code} {response.text[:200]}"
                 )
-            except httpx.HTTPError as exc:
+            except CLIENT_ERRORS as exc:
                 error = f"{type(exc).__name__}: {exc}"
             tally.record(time.perf_counter() - began, error)
 

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 STAT = Path("/proc/stat")
+BUSY_WARNING = 0.15  # share of all CPUs in use by others before the run that makes numbers suspect
 
 
 def _cpu_times() -> tuple[int, int] | None:
