@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection
@@ -315,11 +317,67 @@ _HELD = (
 def check(
     conn: Connection[DictRow], membership_id: str, permission_slug: str, resource_id: str
 ) -> bool:
+    """One check, by index lookups on the given ids (planned for them: a fraction of a
+    millisecond; ``check_many`` asks the same question of many at once)."""
     row = conn.execute(
         "SELECT EXISTS (SELECT 1" + _HELD + " AND rp.permission_slug = %s) AS authorized",
         (resource_id, membership_id, permission_slug),
     ).fetchone()
     return bool(row and row["authorized"])
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One check: the resource by id, or by type and external id in the membership's
+    organization."""
+
+    membership_id: str
+    permission_slug: str
+    resource_id: str | None = None
+    resource_type_slug: str | None = None
+    external_id: str | None = None
+
+
+# Many checks in one statement: each request's target resource is looked up in its
+# membership's organization (none: not authorized), then check()'s question is asked per row.
+_CHECK_MANY = (
+    "WITH c AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
+    " WITH ORDINALITY"
+    " AS c(membership_id, permission_slug, resource_id, type_slug, external_id, n)),"
+    " t AS (SELECT c.n, c.membership_id, c.permission_slug,"
+    " coalesce(by_id.id, by_external_id.id) AS resource_id"
+    " FROM c LEFT JOIN access.memberships mm ON mm.id = c.membership_id"
+    " LEFT JOIN access.resources by_id"
+    " ON by_id.id = c.resource_id AND by_id.organization_id = mm.organization_id"
+    " LEFT JOIN access.resources by_external_id ON c.resource_id IS NULL"
+    " AND by_external_id.organization_id = mm.organization_id"
+    " AND by_external_id.resource_type_slug = c.type_slug"
+    " AND by_external_id.external_id = c.external_id)"
+    " SELECT t.resource_id IS NOT NULL AND EXISTS (SELECT 1 FROM access.memberships m"
+    " JOIN access.holdings g ON g.membership_id = m.id"
+    " JOIN access.resource_ancestors a"
+    " ON a.ancestor_id = g.resource_id AND a.resource_id = t.resource_id"
+    + _ROLE_OF_GRANT
+    + " JOIN access.role_permissions rp"
+    " ON rp.role_id = r.id AND rp.permission_slug = t.permission_slug"
+    " WHERE m.id = t.membership_id AND m.status = 'active') AS authorized"
+    " FROM t ORDER BY t.n"
+)
+
+
+def check_many(conn: Connection[DictRow], requests: Sequence[CheckRequest]) -> list[bool]:
+    """Answers in request order, from one statement: one round trip and one plan however many
+    checks (planning it costs more than one ``check``, so it pays from a handful on)."""
+    if not requests:
+        return []
+    columns = [
+        [r.membership_id for r in requests],
+        [r.permission_slug for r in requests],
+        [r.resource_id for r in requests],
+        [r.resource_type_slug for r in requests],
+        [r.external_id for r in requests],
+    ]
+    return [bool(row["authorized"]) for row in conn.execute(_CHECK_MANY, columns).fetchall()]
 
 
 def effective_permissions(

@@ -44,6 +44,7 @@ from tests.benchmarks.light_http import LightClient, LightResponse
 from tests.benchmarks.paced import PacedResult, run_paced
 from tests.benchmarks.report import Report, Row, say
 from tests.benchmarks.timing import Deadline, Latencies, Progress, watch_catch_up
+from tests.helpers import delete_topics, fresh_database
 from tests.servers import Server, kafka_stack
 
 SECTION = "access"
@@ -170,14 +171,16 @@ def load_data_set(
             f"{SECTION}: writing the data set ({config.access_organizations} organizations,"
             f" {config.access_users} memberships, {config.access_assignments} assignments)"
         )
-        data, written = access_data.build(
-            app,
-            organizations=config.access_organizations,
-            users=config.access_users,
-            assignments=config.access_assignments,
-            groups=config.access_groups,
-            seed=SEED,
-        )
+        with server.client() as http:
+            data, written = access_data.build(
+                http,
+                app,
+                organizations=config.access_organizations,
+                users=config.access_users,
+                assignments=config.access_assignments,
+                groups=config.access_groups,
+                seed=SEED,
+            )
     finally:
         app.close()
     shape = (
@@ -343,41 +346,23 @@ def _check_op(checks: Sequence[Check], verdicts: Verdicts) -> Callable[[Conn, in
     return op
 
 
-# One statement for many checks: the same joins as queries.check, over a list of triples.
-BATCH_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM access.memberships m"
-    " JOIN access.grants g ON g.membership_id = m.id"
-    " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id"
-    " AND a.resource_id = c.resource_id"
-    " JOIN access.roles r ON r.slug = g.role_slug AND r.organization_id IS NULL"
-    " JOIN access.role_permissions rp ON rp.role_id = r.id"
-    " AND rp.permission_slug = c.permission_slug"
-    " WHERE m.id = c.membership_id AND m.status = 'active') AS authorized"
-    " FROM unnest(%s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
-    " AS c(membership_id, permission_slug, resource_id, n) ORDER BY c.n"
-)
-
-
 def _batches(checks: Sequence[Check]) -> list[list[Check]]:
     return [list(checks[i : i + BATCH]) for i in range(0, len(checks) - BATCH + 1, BATCH)]
 
 
 def _statement_op(batches: list[list[Check]], verdicts: Verdicts) -> Callable[[Conn, int], object]:
-    columns = [
-        (
-            [c.membership_id for c in batch],
-            [c.permission for c in batch],
-            [c.resource_id for c in batch],
-        )
+    """queries.check_many: one statement per batch (what the batch endpoint runs)."""
+    requests = [
+        [queries.CheckRequest(c.membership_id, c.permission, c.resource_id) for c in batch]
         for batch in batches
     ]
 
     def op(conn: Conn, number: int) -> object:
         index = number % len(batches)
-        rows = conn.execute(BATCH_SQL, columns[index]).fetchall()
-        for check, row in zip(batches[index], rows, strict=True):
-            verdicts.record(check, bool(row["authorized"]))
-        return rows
+        answers = queries.check_many(conn, requests[index])
+        for check, authorized in zip(batches[index], answers, strict=True):
+            verdicts.record(check, authorized)
+        return answers
 
     return op
 
@@ -454,7 +439,7 @@ def in_process(
         for name, make, calls in (
             (f"batch endpoint handler, {BATCH} per call", _endpoint_op, len(batches)),
             # Cheaper per check: every batch thrice, for a run as long as the others.
-            (f"one SQL statement per {BATCH} checks", _statement_op, 3 * len(batches)),
+            (f"queries.check_many, {BATCH} per call", _statement_op, 3 * len(batches)),
         ):
             _loop(_on(conn, make(batches, Verdicts())), 10, limit)
             verdicts = Verdicts()
@@ -490,7 +475,7 @@ def in_process(
         _threaded(_statement_op(batches, Verdicts()), pool, threads * 10, threads, limit)
         verdicts = Verdicts()
         run = _threaded(_statement_op(batches, verdicts), pool, 3 * len(batches), threads, limit)
-        name = f"one SQL statement per {BATCH} checks, {threads} threads"
+        name = f"queries.check_many, {BATCH} per call, {threads} threads"
         _in_process_row(
             report, name, run, baseline, note=f"latency per call; {verdicts.note()}", per_op=BATCH
         )
@@ -932,8 +917,8 @@ def access_checks(admin_url: str, bootstrap: str, config: Config, report: Report
     """The whole access part, on a fresh database and topic with the Kafka stack."""
     topic = services.new_topic_name("access")
     with ExitStack() as stack:
-        database_url = stack.enter_context(services.fresh_database(admin_url))
-        stack.callback(services.delete_topics, bootstrap, [topic])
+        database_url = stack.enter_context(fresh_database(admin_url, "idgov_bench"))
+        stack.callback(delete_topics, bootstrap, [topic])
         say(f"{SECTION}: starting idgov (topic {topic})")
         server = stack.enter_context(
             kafka_stack(database_url, bootstrap, topic, kafka_group_prefix=f"{topic}.")

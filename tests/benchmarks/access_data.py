@@ -1,8 +1,8 @@
 """The access benchmarks' data set: a schema, organizations with resource trees, users,
-memberships and role assignments, written straight into the event store.
+memberships, role assignments and groups, written straight into the event store.
 
-The schema (resource types, permissions, roles) and the organizations go through the use
-cases, as an administrator would create them. Everything else is bulk: aggregates built in
+The schema (resource types, permissions, roles) and the organizations go through the API,
+as an administrator would create them. Everything else is bulk: aggregates built in
 memory and saved many per transaction with the uniqueness claims their commands would save
 beside them, so the write side stays consistent (a later command on the same values
 conflicts as it should). The read models are then built by the running pipeline.
@@ -13,15 +13,29 @@ read model's answers verified, and so that the loads can pick realistic requests
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
 
 from domain import ids
 from domain.application import IdentityApplication
+from domain.commands.groups import ASSIGNMENT as GROUP_ASSIGNMENT_CLAIM
+from domain.commands.groups import MEMBER as GROUP_MEMBER_CLAIM
 from domain.events import Actor, EventContext, IdgovAggregate
+from domain.groups import (
+    Group,
+    GroupMember,
+    GroupRoleAssignment,
+    assignment_key,
+    member_key,
+    new_group_id,
+    new_group_role_assignment_id,
+    new_member_id,
+)
 from domain.memberships import OrganizationMembership
 from domain.resources import Resource, new_resource_id, root_resource_id
 from domain.role_assignments import RoleAssignment, new_assignment_id
@@ -45,7 +59,7 @@ _ALL = tuple(p for t in TYPES for p in PERMISSIONS[t])
 READ = ("workspaces:read", "projects:read", "apps:read")
 # Roles by the type they are scoped to; a role may hold permissions of its type and below.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
-    ROOT_TYPE: {"org-admin": _ALL},
+    ROOT_TYPE: {"organization-admin": _ALL},
     "workspace": {"workspace-admin": _ALL, "workspace-member": READ},
     "project": {
         "project-admin": PERMISSIONS["project"] + PERMISSIONS["app"],
@@ -63,6 +77,9 @@ ROLE_PERMISSIONS = {slug: set(p) for roles in ROLES.values() for slug, p in role
 ASSIGNMENT_MIX = {"workspace": 0.1, "project": 0.3}
 ORG_ADMIN_SHARE = 0.02  # memberships holding the organization-level admin role
 INACTIVE_SHARE = 0.02  # deactivated memberships: they hold assignments but are denied
+GROUP_SIZE = 10  # members per group, from the group's organization
+GROUP_ROLES = 2  # roles per group, on resources of distinct types drawn from these
+GROUP_ROLE_TYPES = (ROOT_TYPE, "workspace", "project")
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ class Member:
     roles: tuple[str, ...]
     active: bool
     assignments: list[tuple[str, str]] = field(default_factory=list)  # (role, resource id)
+    groups: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,8 +110,13 @@ class DataSet:
     by_org: dict[str, list[str]] = field(default_factory=dict)
     children: dict[str, list[str]] = field(default_factory=dict)
     members: list[Member] = field(default_factory=list)
-    groups: int = 0
+    # group id -> its roles on resources; a member's groups are on the Member.
+    group_roles: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def groups(self) -> int:
+        return len(self.group_roles)
 
     @property
     def assignments(self) -> int:
@@ -108,14 +131,16 @@ class DataSet:
 
     def effective(self, member: Member, resource_id: str) -> frozenset[str]:
         """The permissions a membership holds on a resource, from the data set alone: those of
-        its roles on the resource or an ancestor, organization-level roles on the root."""
+        its roles on the resource or an ancestor, organization-level roles on the root, and its
+        groups' roles likewise."""
         if not member.active:
             return frozenset()
         node = self.resources[resource_id]
         held = [(role, root_resource_id(member.organization_id)) for role in member.roles]
+        through_groups = [held for group in member.groups for held in self.group_roles[group]]
         return frozenset(
             permission
-            for role, where in held + member.assignments
+            for role, where in held + member.assignments + through_groups
             if where in node.ancestors
             for permission in ROLE_PERMISSIONS.get(role, ())
         )
@@ -140,33 +165,48 @@ class Written:
 # Schema and organizations: through the use cases -------------------------------------
 
 
-def create_schema(app: IdentityApplication) -> None:
+def create_schema(http: httpx.Client) -> None:
+    """Resource types, permissions and roles, as an administrator creates them."""
+
+    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = http.post(path, json=body)
+        if response.status_code != 201:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
+        result: dict[str, Any] = response.json()
+        return result
+
     parent = ROOT_TYPE
     for slug in TYPES:
-        app.create_resource_type(
-            CONTEXT, slug=slug, name=slug.title(), description=None, parent_type_slugs=[parent]
+        post(
+            "/authorization/resource_types",
+            {"slug": slug, "name": slug.title(), "parent_type_slugs": [parent]},
         )
         for permission in PERMISSIONS[slug]:
-            app.create_permission(
-                CONTEXT, slug=permission, name=permission, description=None, resource_type_slug=slug
+            post(
+                "/authorization/permissions",
+                {"slug": permission, "name": permission, "resource_type_slug": slug},
             )
         parent = slug
     for scope, roles in ROLES.items():
         for slug, permissions in roles.items():
-            app.create_role(
-                CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=scope
+            post("/authorization/roles", {"slug": slug, "name": slug, "resource_type_slug": scope})
+            response = http.put(
+                f"/authorization/roles/{slug}/permissions", json={"permissions": list(permissions)}
             )
-            app.set_role_permissions(CONTEXT, slug, list(permissions))
+            response.raise_for_status()
 
 
-def create_organizations(app: IdentityApplication, count: int, data: DataSet) -> None:
+def create_organizations(http: httpx.Client, count: int, data: DataSet) -> None:
     for number in range(count):
-        organization = app.create_organization(
-            CONTEXT, name=f"Access bench {number}", external_id=f"access-{RUN}-{number}"
-        ).value
-        root = root_resource_id(organization.id)
-        data.organizations.append(organization.id)
-        data.resources[root] = Node(root, organization.id, ROOT_TYPE, None, (root,))
+        response = http.post(
+            "/organizations",
+            json={"name": f"Access bench {number}", "external_id": f"access-{RUN}-{number}"},
+        )
+        response.raise_for_status()
+        organization_id = response.json()["id"]
+        root = root_resource_id(organization_id)
+        data.organizations.append(organization_id)
+        data.resources[root] = Node(root, organization_id, ROOT_TYPE, None, (root,))
 
 
 # Bulk: resources, users, memberships, assignments -----------------------------------
@@ -235,7 +275,7 @@ def _members(data: DataSet, users: int, rng: random.Random) -> Iterator[IdgovAgg
         yield _claim("user_email", email, user_id, CONTEXT)
         organization_id = data.organizations[number % len(data.organizations)]
         context = CONTEXT.for_organization(organization_id)
-        roles = ("org-admin",) if rng.random() < ORG_ADMIN_SHARE else ("member",)
+        roles = ("organization-admin",) if rng.random() < ORG_ADMIN_SHARE else ("member",)
         membership = OrganizationMembership(
             id=ids.new_id(ids.MEMBERSHIP),
             user_id=user_id,
@@ -279,26 +319,55 @@ def _assignments(data: DataSet, total: int, rng: random.Random) -> Iterator[Idgo
                 member.assignments.append((role, resource_id))
 
 
-def groups_module_available() -> bool:
-    return importlib.util.find_spec("domain.groups") is not None
-
-
-def add_groups(app: IdentityApplication, data: DataSet, count: int) -> Iterable[IdgovAggregate]:
-    """Groups of memberships, with role assignments of their own.
-
-    The domain has no group aggregate yet; until it has, the data set has no groups and says
-    so. Once ``domain.groups`` exists, build ``count`` groups here from its aggregates (members
-    drawn from one organization each, some holding roles on resources) and teach
-    ``DataSet.allowed`` how a group's roles reach its members.
-    """
-    if not groups_module_available():
-        data.notes.append("groups: not available (the domain has no group aggregate)")
-        return []
-    data.notes.append(
-        f"groups: domain.groups exists, but this data set does not create groups yet ({count}"
-        " wanted)"
-    )
-    return []
+def _groups(data: DataSet, count: int, rng: random.Random) -> Iterator[IdgovAggregate]:
+    """``count`` groups dealt round the organizations, each with members of its organization
+    and a few roles: most on a workspace or project, some at organization level."""
+    by_organization: dict[str, list[Member]] = {}
+    for member in data.members:
+        by_organization.setdefault(member.organization_id, []).append(member)
+    for number in range(count):
+        organization_id = data.organizations[number % len(data.organizations)]
+        context = CONTEXT.for_organization(organization_id)
+        group_id = new_group_id()
+        yield Group(
+            id=group_id,
+            organization_id=organization_id,
+            name=f"group {number}",
+            description=None,
+            context=context,
+        )
+        data.group_roles[group_id] = []
+        candidates = by_organization.get(organization_id, [])
+        for member in rng.sample(candidates, min(GROUP_SIZE, len(candidates))):
+            link_id = new_member_id()
+            yield GroupMember(
+                id=link_id,
+                group_id=group_id,
+                organization_membership_id=member.id,
+                organization_id=organization_id,
+                context=context,
+            )
+            yield _claim(GROUP_MEMBER_CLAIM, member_key(group_id, member.id), link_id, context)
+            member.groups.append(group_id)
+        for type_slug in rng.sample(GROUP_ROLE_TYPES, GROUP_ROLES):
+            resource_id = (
+                root_resource_id(organization_id)
+                if type_slug == ROOT_TYPE
+                else rng.choice(data.of_type(organization_id, type_slug))
+            )
+            role = rng.choice(list(ROLES[type_slug]))
+            assignment_id = new_group_role_assignment_id()
+            yield GroupRoleAssignment(
+                id=assignment_id,
+                group_id=group_id,
+                organization_id=organization_id,
+                role_slug=role,
+                resource_id=resource_id,
+                context=context,
+            )
+            key = assignment_key(group_id, role, resource_id)
+            yield _claim(GROUP_ASSIGNMENT_CLAIM, key, assignment_id, context)
+            data.group_roles[group_id].append((role, resource_id))
 
 
 def _save_in_chunks(app: IdentityApplication, aggregates: Iterable[IdgovAggregate]) -> int:
@@ -317,6 +386,7 @@ def _save_in_chunks(app: IdentityApplication, aggregates: Iterable[IdgovAggregat
 
 
 def build(
+    http: httpx.Client,
     app: IdentityApplication,
     *,
     organizations: int,
@@ -325,17 +395,18 @@ def build(
     groups: int,
     seed: int = 1,
 ) -> tuple[DataSet, Written]:
-    """Create the schema and organizations, then bulk-write the rest; time the bulk part."""
+    """Create the schema and organizations through the API, then bulk-write the rest into the
+    event store with ``app``; time the bulk part."""
     rng = random.Random(seed)
     data = DataSet()
-    create_schema(app)
-    create_organizations(app, organizations, data)
+    create_schema(http)
+    create_organizations(http, organizations, data)
     first = (app.recorder.max_notification_id() or 0) + 1
     started = time.perf_counter()
     _save_in_chunks(app, _resources(data))
     _save_in_chunks(app, _members(data, users, rng))
     _save_in_chunks(app, _assignments(data, assignments, rng))
-    _save_in_chunks(app, add_groups(app, data, groups))
+    _save_in_chunks(app, _groups(data, groups, rng))
     seconds = time.perf_counter() - started
     last = app.recorder.max_notification_id() or 0
     return data, Written(last - first + 1, seconds, first, last)

@@ -29,7 +29,7 @@ class Config:
     access_organizations: int = 10  # each with 10 workspaces, 90 projects and 900 apps
     access_users: int = 1000  # one membership each
     access_assignments: int = 20_000  # direct role assignments
-    access_groups: int = 200  # once the domain has groups
+    access_groups: int = 200
     access_checks: int = 20_000  # in-process checks per measurement
     access_threads: int = 4  # threads on a pool for the concurrent in-process checks
     access_http_checks: int = 2000  # requests per closed-loop HTTP load

@@ -518,6 +518,18 @@ def test_read_model_answers_like_the_reference(
     feed(app, live, plan["batch"], plan["order"])
     resources = sorted(ref.parent)
     with datastores["access"].pool.connection() as conn:
+        # Every check at once through the set-based path, then each through check().
+        everything = [
+            (membership, permission, resource)
+            for membership in ref.active
+            for permission in sorted(ref.permissions)
+            for resource in resources
+        ]
+        answers = queries.check_many(
+            conn, [queries.CheckRequest(m, p, r) for m, p, r in everything]
+        )
+        expected_answers = [ref.allowed(m, p, r) for m, p, r in everything]
+        assert answers == expected_answers
         for membership in ref.active:
             for permission in sorted(ref.permissions):
                 for resource in resources:

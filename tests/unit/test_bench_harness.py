@@ -167,11 +167,16 @@ def test_data_set_answers_follow_ancestry_roles_and_status() -> None:
     data.resources["a"] = Node("a", org, "app", "p", ("a", "p", "ws", root))
     data.resources["b"] = Node("b", org, "app", "p", ("b", "p", "ws", root))
     viewer = Member("om_1", "u1", org, ("member",), True, [("project-viewer", "p")])
-    admin = Member("om_2", "u2", org, ("org-admin",), True)
-    gone = Member("om_3", "u3", org, ("org-admin",), False)
+    admin = Member("om_2", "u2", org, ("organization-admin",), True)
+    gone = Member("om_3", "u3", org, ("organization-admin",), False)
     assert data.allowed(viewer, "apps:read", "a")  # inherited from the project
     assert not data.allowed(viewer, "apps:deploy", "a")  # the role lacks it
     assert not data.allowed(viewer, "workspaces:read", "ws")  # above the assignment
     assert data.allowed(admin, "apps:delete", "b")  # organization-level role on the root
     assert not data.allowed(gone, "apps:read", "a")  # inactive
     assert data.effective(viewer, "p") == {"projects:read", "apps:read"}
+    # A group's role reaches its members, and only them.
+    data.group_roles["g"] = [("app-developer", "b")]
+    viewer.groups.append("g")
+    assert data.allowed(viewer, "apps:deploy", "b")
+    assert not data.allowed(viewer, "apps:deploy", "a")
