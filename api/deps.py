@@ -45,10 +45,10 @@ def authenticate(
 ) -> Actor:
     if credentials is None:
         raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
-    key = services.commands.authenticate(credentials.credentials)
-    if key is None:
+    actor = services.keys.actor(credentials.credentials)
+    if actor is None:
         raise ApiError(401, "unauthorized", "Invalid API key.")
-    return Actor(type="api_key", id=key.id, name=key.name)
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]

@@ -2,21 +2,50 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import TTLCache
 from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
+from domain.api_keys import digest
 from domain.application import IdentityApplication
+from domain.events import Actor
 from projections.freshness import Freshness
+
+
+class KnownKeys:
+    """API keys recently found valid, so that most requests do not load their key from the
+    event store. A key revoked elsewhere keeps working here for at most ``ttl`` seconds."""
+
+    def __init__(self, commands: IdentityApplication, ttl: float, size: int = 10_000) -> None:
+        self.commands = commands
+        self._actors: TTLCache[str, Actor] = TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def actor(self, secret: str) -> Actor | None:
+        cache_key = digest(secret)
+        with self._lock:
+            actor = self._actors.get(cache_key)
+        if actor is not None:
+            return actor
+        key = self.commands.authenticate(secret)
+        if key is None:
+            return None  # not remembered: a key created a moment later works at once
+        actor = Actor(type="api_key", id=key.id, name=key.name)
+        with self._lock:
+            self._actors[cache_key] = actor
+        return actor
 
 
 @dataclass
 class Services:
     commands: IdentityApplication
+    keys: KnownKeys
     reads: ConnectionPool[Connection[DictRow]]
     freshness: dict[str, Freshness]
     consistency_timeout: float

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
-from api.services import Services
+from api.services import KnownKeys, Services
 from domain.application import IdentityApplication
 from idgov.database import Database
 from idgov.settings import Settings
@@ -216,6 +216,7 @@ class System:
     def services(self) -> Services:
         return Services(
             commands=self.commands,
+            keys=KnownKeys(self.commands, self.settings.api_key_cache_ms / 1000),
             reads=self.reads.pool,
             freshness=self.freshness,
             consistency_timeout=self.settings.consistency_timeout_ms / 1000,

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     # Consistent reads wait at most this long for the read model, then answer 503.
     consistency_timeout_ms: int = Field(default=5000, ge=0)
+    # How long an API process trusts a key it has checked: a revoked key stops working in
+    # every process within this time. 0 checks every request against the event store.
+    api_key_cache_ms: int = Field(default=2000, ge=0)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"

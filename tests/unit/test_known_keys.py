@@ -1,0 +1,39 @@
+"""The API's memory of checked keys: it saves event-store reads, and forgets within its TTL."""
+
+from __future__ import annotations
+
+from api.services import KnownKeys
+from domain.application import IdentityApplication
+from domain.events import Actor, EventContext
+
+CONTEXT = EventContext(actor=Actor(type="system", id="tests"), source="system")
+
+
+def _app_with_key() -> tuple[IdentityApplication, str, str]:
+    app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.initialize_environment(CONTEXT)
+    created, secret = app.create_api_key(CONTEXT, name="ci")
+    return app, created.value.id, secret
+
+
+def test_a_valid_key_is_remembered_and_a_revoked_one_forgotten_after_the_ttl() -> None:
+    app, key_id, secret = _app_with_key()
+    remembering, checking = KnownKeys(app, ttl=3600), KnownKeys(app, ttl=0)
+    for keys in (remembering, checking):
+        actor = keys.actor(secret)
+        assert actor is not None
+        assert (actor.type, actor.id, actor.name) == ("api_key", key_id, "ci")
+
+    app.revoke_api_key(CONTEXT, key_id)
+    assert remembering.actor(secret) is not None  # trusted until its TTL ends
+    assert checking.actor(secret) is None
+
+
+def test_unknown_keys_are_not_remembered() -> None:
+    app, _, _ = _app_with_key()
+    keys = KnownKeys(app, ttl=3600)
+    secret = "sk_" + "x" * 43
+    assert keys.actor(secret) is None
+    _, later = app.create_api_key(CONTEXT, name="later", secret=secret)
+    assert later == secret
+    assert keys.actor(secret) is not None
