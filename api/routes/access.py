@@ -44,12 +44,10 @@ MEMBERSHIP = "/organization_memberships/{organization_membership_id}"
 
 
 def _organization_of(conn: Connection[DictRow], membership_id: str) -> str:
-    row = conn.execute(
-        "SELECT organization_id FROM access.memberships WHERE id = %s", (membership_id,)
-    ).fetchone()
-    if row is None:
+    organization_id = queries.organization_of_membership(conn, membership_id)
+    if organization_id is None:
         raise NotFound(f"Organization membership not found: '{membership_id}'.")
-    return str(row["organization_id"])
+    return organization_id
 
 
 def _target_id(

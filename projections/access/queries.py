@@ -294,6 +294,14 @@ def multi_role_membership_ids(conn: Connection[DictRow]) -> list[str]:
 
 # Checks and discovery --------------------------------------------------------
 
+
+def organization_of_membership(conn: Connection[DictRow], membership_id: str) -> str | None:
+    row = conn.execute(
+        "SELECT organization_id FROM access.memberships WHERE id = %s", (membership_id,)
+    ).fetchone()
+    return str(row["organization_id"]) if row else None
+
+
 # A grant's role slug names the custom role of the grant's organization, or an environment
 # role (the two never share a slug), one probe each in ``roles_by_slug``.
 _ROLE_OF_GRANT = (
