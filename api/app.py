@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import Lifespan
 
 from api import errors
-from api.context import request_context
+from api.context import RequestContext
 from api.routes import (
     access,
     group_roles,
@@ -24,16 +25,19 @@ from api.routes import (
 from api.services import Services
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="idgov",
         summary="Event-sourced identity governance, compatible with the WorkOS API.",
         version="0.1.0",
     )
     app.state.services = services
-    app.middleware("http")(request_context)
+    app.add_middleware(RequestContext)
     errors.install(app)
+    # Routes match in order: access checks, the hottest path by far, first.
     routers = (
+        access.router,
         health.router,
         organizations.router,
         users.router,
@@ -44,7 +48,6 @@ def create_app(services: Services) -> FastAPI:
         organization_roles.router,
         role_settings.router,
         resources.router,
-        access.router,
         groups.router,
         group_roles.router,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import Request, Response
+from fastapi import Request
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.events import Actor, EventContext
 
@@ -18,27 +19,47 @@ READ_POSITION = "X-Idgov-Read-Position"
 log = structlog.get_logger("idgov.api")
 
 
-async def request_context(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    request_id = request.headers.get(REQUEST_ID) or f"req_{uuid.uuid4().hex}"
-    request.state.request_id = request_id
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers[REQUEST_ID] = request_id
-    read_position = getattr(request.state, "read_position", None)
-    if read_position is not None:
-        response.headers[READ_POSITION] = str(read_position)
-    log.info(
-        "request",
-        method=request.method,
-        path=request.url.path,
-        status=response.status_code,
-        ms=round((time.perf_counter() - started) * 1000, 2),
-    )
-    return response
+class RequestContext:
+    """ASGI middleware: a request id on every log line and response, the read position on every
+    response (errors too), and one log line per request. Plain ASGI rather than Starlette's
+    ``BaseHTTPMiddleware``, which costs a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = Headers(scope=scope).get(REQUEST_ID) or f"req_{uuid.uuid4().hex}"
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID] = request_id
+                read_position = state.get("read_position")
+                if read_position is not None:
+                    headers[READ_POSITION] = str(read_position)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
 
 
 def event_context(request: Request, actor: Actor) -> EventContext:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 from psycopg.rows import DictRow
@@ -16,13 +17,18 @@ from api.errors import ApiError
 from api.services import Services
 from domain.application import Committed, IdentityApplication
 from domain.events import Actor, EventContext
+from projections.freshness import Freshness
 from projections.pagination import PageRequest
 
 CONSISTENCY = "X-Idgov-Consistency"
 TOKEN = "X-Idgov-Consistency-Token"  # noqa: S105 (a header name)
 
 
-def get_services(request: Request) -> Services:
+# Dependencies that never block are ``async``: FastAPI runs a plain ``def`` one in a worker
+# thread, a hop that costs more than the work.
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -30,7 +36,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_commands(services: ServicesDep) -> IdentityApplication:
+async def get_commands(services: ServicesDep) -> IdentityApplication:
     return services.commands
 
 
@@ -39,13 +45,15 @@ Commands = Annotated[IdentityApplication, Depends(get_commands)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-def authenticate(
+async def authenticate(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
     if credentials is None:
         raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
-    actor = services.keys.actor(credentials.credentials)
+    actor = services.keys.remembered(credentials.credentials)
+    if actor is None:  # loading the key reads the event store: off the event loop
+        actor = await run_in_threadpool(services.keys.actor, credentials.credentials)
     if actor is None:
         raise ApiError(401, "unauthorized", "Invalid API key.")
     return actor
@@ -54,7 +62,7 @@ def authenticate(
 CurrentActor = Annotated[Actor, Depends(authenticate)]
 
 
-def get_event_context(request: Request, actor: CurrentActor) -> EventContext:
+async def get_event_context(request: Request, actor: CurrentActor) -> EventContext:
     return event_context(request, actor)
 
 
@@ -71,7 +79,7 @@ def committed(response: Response, result: Committed[Any], commands: IdentityAppl
     response.headers[TOKEN] = str(position)
 
 
-def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
+def fresh(projection: str) -> Callable[..., AsyncIterator[Connection[DictRow]]]:
     """A read-model connection, once the model is as fresh as the request asks.
 
     ``X-Idgov-Consistency``: ``fully_consistent`` (default: everything committed before the
@@ -80,7 +88,7 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
     ``X-Idgov-Read-Position``.
     """
 
-    def dependency(
+    async def dependency(
         services: ServicesDep,
         request: Request,
         _: CurrentActor,
@@ -89,27 +97,47 @@ def fresh(projection: str) -> Callable[..., Iterator[Connection[DictRow]]]:
             Header(alias=CONSISTENCY),
         ] = None,
         token: Annotated[str | None, Header(alias=TOKEN, pattern=r"^\d{1,19}$")] = None,
-    ) -> Iterator[Connection[DictRow]]:
-        freshness = services.freshness[projection]
+    ) -> AsyncIterator[Connection[DictRow]]:
         mode = consistency or ("at_least_as_fresh" if token else "fully_consistent")
-        if mode == "at_least_as_fresh":
-            if token is None:
-                raise ApiError(
-                    400,
-                    "consistency_token_required",
-                    f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
-                )
-            reached = freshness.wait_for(int(token), services.consistency_timeout)
-        elif mode == "fully_consistent":
-            reached = freshness.wait_for_everything_committed(services.consistency_timeout)
-        else:
-            reached = freshness.watermark()
+        if mode == "at_least_as_fresh" and token is None:
+            raise ApiError(
+                400,
+                "consistency_token_required",
+                f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
+            )
+        wanted = int(token) if mode == "at_least_as_fresh" and token is not None else None
+        # Taking a connection and waiting both block: one trip to a worker thread for both.
+        conn, reached = await run_in_threadpool(
+            _fresh_connection, services, services.freshness[projection], mode, wanted
+        )
         # The middleware puts it on the response, error responses (a 404) included.
         request.state.read_position = reached
-        with services.reads.connection() as conn:
+        try:
             yield conn
+        finally:
+            services.reads.putconn(conn)
 
     return dependency
+
+
+def _fresh_connection(
+    services: Services, freshness: Freshness, mode: str, wanted: int | None
+) -> tuple[Connection[DictRow], int]:
+    """A pooled connection, and the position the model reached once fresh enough (probed on
+    that same connection)."""
+    timeout = services.consistency_timeout
+    conn = services.reads.getconn()
+    try:
+        if wanted is not None:
+            reached = freshness.wait_for(wanted, timeout, conn)
+        elif mode == "fully_consistent":
+            reached = freshness.wait_for_everything_committed(timeout, conn)
+        else:
+            reached = freshness.watermark(conn)
+    except BaseException:
+        services.reads.putconn(conn)
+        raise
+    return conn, reached
 
 
 @contextmanager
@@ -123,7 +151,7 @@ def read_after(
         yield conn
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     before: Annotated[str | None, Query(max_length=255)] = None,
     after: Annotated[str | None, Query(max_length=255)] = None,

@@ -27,12 +27,16 @@ class KnownKeys:
         self._actors: TTLCache[str, Actor] = TTLCache(maxsize=size, ttl=ttl)
         self._lock = threading.Lock()
 
-    def actor(self, secret: str) -> Actor | None:
-        cache_key = digest(secret)
+    def remembered(self, secret: str) -> Actor | None:
+        """The key's actor if it was found valid lately; never blocks."""
         with self._lock:
-            actor = self._actors.get(cache_key)
+            return self._actors.get(digest(secret))
+
+    def actor(self, secret: str) -> Actor | None:
+        actor = self.remembered(secret)
         if actor is not None:
             return actor
+        cache_key = digest(secret)
         key = self.commands.authenticate(secret)
         if key is None:
             return None  # not remembered: a key created a moment later works at once

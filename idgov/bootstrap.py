@@ -7,7 +7,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresTrackingRecorder,
+)
+from psycopg import sql
 
 from api.services import KnownKeys, Services
 from domain.application import IdentityApplication
@@ -140,6 +145,25 @@ def schema_lock(database: Database) -> Iterator[None]:
         yield  # released with the session
 
 
+# The API's read connections use generic plans: read-model queries look rows up by id, so
+# their best plan does not depend on the values, and PostgreSQL would otherwise keep
+# re-planning some of them (a batch check's plan costs more to make than to run).
+READ_SESSION_SETUP = "SET plan_cache_mode = force_generic_plan"
+
+
+class ReadModelDatastore(PostgresDatastore):
+    """Connections for the API's reads (see READ_SESSION_SETUP)."""
+
+    def after_connect_func(self) -> Callable[[psycopg.Connection[Any]], None]:
+        configure = super().after_connect_func()
+
+        def after_connect(conn: psycopg.Connection[Any]) -> None:
+            configure(conn)
+            conn.execute(READ_SESSION_SETUP)
+
+        return after_connect
+
+
 class System:
     """One process's view of idgov: the event store, the read models and how fresh they are."""
 
@@ -150,10 +174,10 @@ class System:
         with schema_lock(database):
             self.commands = IdentityApplication(env=self.env)
             self.views = {name: self._open_view(name) for name in READ_MODELS}
-        self.reads = self.datastore("public", settings.db_pool_size)
+        self.reads = self.datastore("public", settings.db_pool_size, ReadModelDatastore)
         timeout = settings.consistency_timeout_ms / 1000
         self.freshness = {
-            name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_position)
+            name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_head())
             for name in READ_MODELS
         }
         index = ReadSideIndex(self.freshness, self.reads, timeout)
@@ -178,9 +202,22 @@ class System:
     def event_store_position(self) -> int:
         return self.commands.recorder.max_notification_id() or 0
 
-    def datastore(self, schema: str, pool_size: int = 2) -> PostgresDatastore:
+    def event_store_head(self) -> sql.Composed:
+        """``event_store_position`` as SQL, for statements that read it with something else."""
+        recorder = self.commands.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        return sql.SQL("SELECT max(notification_id) FROM {0}.{1}").format(
+            sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+        )
+
+    def datastore(
+        self,
+        schema: str,
+        pool_size: int = 2,
+        kind: type[PostgresDatastore] = PostgresDatastore,
+    ) -> PostgresDatastore:
         """A pool that opens one connection and grows to ``pool_size`` when busy."""
-        store = PostgresDatastore(
+        store = kind(
             dbname=self.database.dbname,
             host=self.database.host,
             port=self.database.port,

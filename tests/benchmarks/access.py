@@ -33,6 +33,7 @@ from psycopg_pool import ConnectionPool
 
 from api.models.resources import BatchCheck, BatchCheckRequest
 from api.routes.access import check_many
+from idgov.bootstrap import READ_SESSION_SETUP
 from projections.access import queries
 from projections.pagination import PageRequest
 from tests.benchmarks import access_data, machine, probes, services
@@ -424,6 +425,7 @@ def in_process(
     limit = config.load_time_limit_s
     count = len(checks)
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        conn.execute(READ_SESSION_SETUP)  # as the API's read connections are
         _loop(_on(conn, _check_op(checks, Verdicts())), min(count, 500), limit)
         _loop(_on(conn, _select_one), 500, limit)
         baseline = _loop(_on(conn, _select_one), count, limit)
@@ -458,6 +460,7 @@ def in_process(
         min_size=threads,
         max_size=threads,
         kwargs=kwargs,
+        configure=lambda conn: conn.execute(READ_SESSION_SETUP),
         open=True,
     ) as pool:
         pool.wait()
@@ -921,8 +924,15 @@ def access_checks(admin_url: str, bootstrap: str, config: Config, report: Report
         stack.callback(delete_topics, bootstrap, [topic])
         say(f"{SECTION}: starting idgov (topic {topic})")
         server = stack.enter_context(
-            kafka_stack(database_url, bootstrap, topic, kafka_group_prefix=f"{topic}.")
+            kafka_stack(
+                database_url,
+                bootstrap,
+                topic,
+                kafka_group_prefix=f"{topic}.",
+                api_workers=str(config.api_workers),
+            )
         )
+        report.add(Row(SECTION, "API", note=f"{config.api_workers} worker processes"))
         positions = stack.enter_context(probes.positions(database_url, topic))
         data = load_data_set(server, positions, config, report)
         checks = sample_checks(data, config.access_checks, random.Random(SEED))

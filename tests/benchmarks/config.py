@@ -30,6 +30,7 @@ class Config:
     access_users: int = 1000  # one membership each
     access_assignments: int = 20_000  # direct role assignments
     access_groups: int = 200
+    api_workers: int = 2  # IDGOV_API_WORKERS of the access part's API: one per core here
     access_checks: int = 20_000  # in-process checks per measurement
     access_threads: int = 4  # threads on a pool for the concurrent in-process checks
     access_http_checks: int = 2000  # requests per closed-loop HTTP load
@@ -66,6 +67,7 @@ class Config:
         parser.add_argument(
             "--no-access", action="store_true", help="skip the access-check measurements"
         )
+        parser.add_argument("--api-workers", type=int, default=defaults.api_workers)
         parser.add_argument("--access-rate", type=float, default=defaults.access_rate)
         parser.add_argument("--access-paced-s", type=float, default=defaults.access_paced_s)
         parser.add_argument(
@@ -93,6 +95,7 @@ class Config:
             access_users=max(50, defaults.access_users // scale),
             access_assignments=max(500, defaults.access_assignments // scale),
             access_groups=max(10, defaults.access_groups // scale),
+            api_workers=args.api_workers,
             access_checks=max(1000, defaults.access_checks // scale),
             access_http_checks=max(300, defaults.access_http_checks // scale),
             access_discovery=max(100, defaults.access_discovery // scale),

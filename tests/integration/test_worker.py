@@ -352,9 +352,7 @@ def test_the_watermark_is_the_minimum_over_partitions(
         end = system.event_store_position()
         partitions = by_partition(consume_all(kafka_bootstrap, topic))
         assert sorted(partitions) == [0, 1, 2]
-        freshness = Freshness(
-            system.reads.pool, "dir_wm", f"{topic}:%", system.event_store_position
-        )
+        freshness = Freshness(system.reads.pool, "dir_wm", f"{topic}:%", system.event_store_head())
 
         def deliveries(records: list[Any]) -> list[Any]:
             return [
