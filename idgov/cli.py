@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -42,6 +43,7 @@ def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[S
     else:
         sys.exit("IDGOV_DATABASE_URL is not set (only 'idgov up' starts an embedded PostgreSQL).")
     try:
+        settings = settings.model_copy(update={"database_url": url})
         system = System(settings, Database.from_url(url))
         try:
             yield system
@@ -81,15 +83,31 @@ def _serve(system: System) -> None:
     # uvicorn re-raises the signal that stopped it; with our handler in place that
     # returns here instead of killing the process, so shutdown can finish its work.
     _stop_on_signals()
-    log.info("api_listening", host=settings.host, port=settings.port, mode=system.services().mode)
-    uvicorn.run(
-        create_app(system.services()),
+    log.info(
+        "api_listening",
         host=settings.host,
         port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
+        mode=system.services().mode,
+        workers=settings.api_workers,
     )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.api_workers == 1:
+        uvicorn.run(create_app(system.services()), **options)
+        return
+    # Worker processes build their own System from these settings (the embedded server's
+    # URL included), handed down in the environment.
+    for name, value in settings.environment().items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    uvicorn.run("idgov.asgi:create", factory=True, workers=settings.api_workers, **options)
 
 
 def up(settings: Settings, _: argparse.Namespace) -> None:

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     # HTTP.
     host: str = "127.0.0.1"
     port: int = 8080
+    # Processes serving the API, each with its own pools (db_pool_size connections each).
+    api_workers: int = Field(default=1, ge=1)
     bootstrap_api_key: str | None = Field(default=None, pattern=r"^sk_[A-Za-z0-9_]{16,}$")
 
     # Kafka. Unset means: projections follow the event store in-process.
@@ -44,3 +46,10 @@ class Settings(BaseSettings):
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"
+
+    def environment(self) -> dict[str, str | None]:
+        """These settings as IDGOV_ variables (None: unset), for a child process to read."""
+        return {
+            f"IDGOV_{name.upper()}": None if value is None else str(value)
+            for name, value in self.model_dump().items()
+        }

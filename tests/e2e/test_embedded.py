@@ -165,3 +165,31 @@ def test_up_keeps_its_data_in_the_embedded_postgres_data_dir(data_dir: Path) -> 
     finally:
         if process.running:
             process.stop()
+
+
+def test_up_serves_from_several_worker_processes(data_dir: Path) -> None:
+    """IDGOV_API_WORKERS: each worker process reaches the embedded PostgreSQL the parent
+    started, and SIGTERM stops them all before the database."""
+    port = free_port()
+    api_key = new_api_key()
+    env = idgov_env(
+        "", port=str(port), bootstrap_api_key=api_key, data_dir=str(data_dir), api_workers="2"
+    )
+    env.pop("IDGOV_DATABASE_URL")
+    server = Server(f"http://127.0.0.1:{port}", api_key, env)
+    process = server.processes["up"] = Process("up-workers", ["up"], env)
+    try:
+        server.wait_healthy(timeout=120)
+        org_id, token = _create_organization(server, "Many Hands")
+        with server.client() as client:
+            for _ in range(20):  # new connections, spread over the workers by the kernel
+                response = client.get(f"/organizations/{org_id}", headers={"Connection": "close"})
+                assert response.status_code == 200, response.text
+                assert int(response.headers["X-Idgov-Read-Position"]) >= token
+        log = _stopped_cleanly(process)
+        workers = set(re.findall(r"Started server process \[(\d+)\]", log))
+        assert len(workers) == 2, log
+        assert log.index("embedded_postgres_stopped") > log.rindex("Finished server process")
+    finally:
+        if process.running:
+            process.stop()
