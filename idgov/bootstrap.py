@@ -23,7 +23,7 @@ from projections.access import queries as access_queries
 from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
 from projections.directory import queries as directory_queries
-from projections.freshness import Freshness
+from projections.freshness import Freshness, Wakeups
 
 READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
 
@@ -176,8 +176,11 @@ class System:
             self.views = {name: self._open_view(name) for name in READ_MODELS}
         self.reads = self.datastore("public", settings.db_pool_size, ReadModelDatastore)
         timeout = settings.consistency_timeout_ms / 1000
+        self.wakeups = Wakeups(self._listening_connection)
         self.freshness = {
-            name: Freshness(self.reads.pool, name, self.streams_pattern, self.event_store_head())
+            name: Freshness(
+                self.reads.pool, name, self.streams_pattern, self.event_store_head(), self.wakeups
+            )
             for name in READ_MODELS
         }
         index = ReadSideIndex(self.freshness, self.reads, timeout)
@@ -250,7 +253,19 @@ class System:
             tracking.create_table()
         return tracking
 
+    def _listening_connection(self) -> psycopg.Connection[Any]:
+        database = self.database
+        return psycopg.connect(
+            host=database.host,
+            port=database.port,
+            dbname=database.dbname,
+            user=database.user,
+            password=database.password,
+            autocommit=True,
+        )
+
     def services(self) -> Services:
+        self.wakeups.start()  # reads wait for the models here (commands' cascades too)
         return Services(
             commands=self.commands,
             keys=KnownKeys(self.commands, self.settings.api_key_cache_ms / 1000),
@@ -261,6 +276,7 @@ class System:
         )
 
     def close(self) -> None:
+        self.wakeups.close()
         for view in self.views.values():
             view.datastore.close()
         self.reads.close()

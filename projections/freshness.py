@@ -5,18 +5,83 @@ event (the minimum over the streams that feed it). A read that must see everythi
 committed before it began waits until the watermark reaches the event store's current
 position (its head); a read carrying a consistency token waits for that position only.
 Head and watermark are read in one statement: a model that is already fresh costs one round
-trip.
+trip. A read that has to wait is woken when a batch is committed to the model (each commit
+notifies, see ``ProjectionView.apply_batch``); it also polls, with growing pauses, so that it
+never depends on the notification alone.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
+import psycopg
+import structlog
 from psycopg import Connection, sql
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
-from projections.base import watermark_sql
+from projections.base import ADVANCED_CHANNEL, watermark_sql
+
+log = structlog.get_logger("idgov.freshness")
+
+
+class Wakeups:
+    """Commits to the read models, as seen by one listening connection per process."""
+
+    def __init__(self, connect: Callable[[], Connection[Any]]) -> None:
+        self._connect = connect
+        self._changed = threading.Condition()
+        self._commits: defaultdict[str, int] = defaultdict(int)  # per model, since start
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._changed:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._listen, name="read-model-wakeups", daemon=True
+                )
+                self._thread.start()
+
+    def commits(self, model: str) -> int:
+        with self._changed:
+            return self._commits[model]
+
+    def wait(self, model: str, seen: int, timeout: float) -> None:
+        """Until ``model`` has had a commit since ``commits`` returned ``seen``, or timeout."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._commits[model] != seen, timeout)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with self._connect() as conn:
+                    conn.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(ADVANCED_CHANNEL)))
+                    with self._changed:
+                        known = list(self._commits)
+                    self._advance(*known)  # what committed while this was not listening
+                    while not self._stop.is_set():
+                        self._advance(*(n.payload for n in conn.notifies(timeout=0.5)))
+            except psycopg.Error as error:
+                # Reads poll meanwhile: slower to notice a commit, never wrong.
+                log.warning("read_model_wakeups_lost", error=str(error))
+                self._stop.wait(1.0)
+
+    def _advance(self, *models: str) -> None:
+        if models:
+            with self._changed:
+                for model in models:
+                    self._commits[model] += 1
+                self._changed.notify_all()
 
 
 class NotFreshEnough(Exception):
@@ -34,12 +99,14 @@ class Freshness:
         projection: str,
         streams: str,
         event_store_head: sql.Composed,
+        wakeups: Wakeups | None = None,
     ) -> None:
         """``event_store_head``: a query for the event store's last position, in the same
         database as the model."""
         self.pool = pool
         self.projection = projection
         self.streams = streams  # a LIKE pattern over the model's stream names
+        self.wakeups = wakeups
         self._query = watermark_sql(projection)
         self._head_and_watermark = sql.SQL("SELECT ({0}) AS head, ({1}) AS position").format(
             event_store_head, self._query
@@ -54,15 +121,20 @@ class Freshness:
     ) -> int:
         """Block until the watermark reaches ``position``; return the watermark reached."""
         deadline = time.monotonic() + timeout
-        delay = 0.0005
+        delay = 0.001
         while True:
+            seen = self.wakeups.commits(self.projection) if self.wakeups else 0
             reached = self.watermark(conn)
             if reached >= position:
                 return reached
             if time.monotonic() >= deadline:
                 raise NotFreshEnough(self.projection, position, reached)
-            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 0.02)
+            pause = min(delay, max(0.0, deadline - time.monotonic()))
+            if self.wakeups:
+                self.wakeups.wait(self.projection, seen, pause)
+            else:
+                time.sleep(pause)
+            delay = min(delay * 2, 0.05)
 
     def wait_for_everything_committed(
         self, timeout: float, conn: Connection[DictRow] | None = None

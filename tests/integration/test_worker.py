@@ -388,6 +388,38 @@ def test_the_watermark_is_the_minimum_over_partitions(
         assert_same_model(database_url, "dir_wm", "dir_wm_expected")
 
 
+def test_a_committed_batch_wakes_the_reads_waiting_for_its_model(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_wake") as view:
+        _commands(system, "wake", organizations=2)
+        relay_everything(system, kafka_bootstrap, topic, batch_size=10)
+        records = consume_all(kafka_bootstrap, topic)
+        view.register_streams(sorted({kafka_stream(topic, r.partition) for r in records}))
+        wakeups = system.wakeups
+        before = wakeups.commits("dir_wake")
+        wakeups.start()
+        # Once listening, it counts one commit for every model it knows of (a commit may
+        # have slipped by before it listened).
+        wakeups.wait("dir_wake", before, timeout=30)
+        listening = wakeups.commits("dir_wake")
+        assert listening == before + 1
+
+        wakeups.wait("dir_wake", listening, timeout=0.5)
+        assert wakeups.commits("dir_wake") == listening  # nothing committed: nothing woke
+
+        view.apply_batch(
+            [
+                decode(kafka_stream(topic, r.partition), r.offset, list(r.headers), r.value)
+                for r in records
+            ]
+        )
+        wakeups.wait("dir_wake", listening, timeout=30)
+        assert wakeups.commits("dir_wake") == listening + 1
+        assert wakeups.commits("directory") == 0  # another model's waits sleep on
+
+
 def test_an_external_id_moved_between_organizations_applies_in_any_partition_order(
     new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
 ) -> None:
