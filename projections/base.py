@@ -16,6 +16,7 @@ stream that feeds it has reached P; ``watermark`` answers that.
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -101,6 +102,26 @@ class ProjectionView(PostgresTrackingRecorder):
             *model.tables(),
         ]:
             self.sql_create_statements.append(self._in_schema(statement))
+
+    def _create_table(self, cursor: Cursor[DictRow]) -> None:
+        """Creates what is missing. ``CREATE INDEX IF NOT EXISTS`` takes a lock on its table
+        before it looks for the index: a process starting beside live workers, holding that
+        lock while the next statement waits for a table a worker writes to, could deadlock
+        with them. So indexes that exist are left out."""
+        existing = {
+            row["relname"]
+            for row in cursor.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind = 'i'",
+                (self.schema,),
+            )
+        }
+        statements = self.sql_create_statements
+        self.sql_create_statements = [s for s in statements if _index_name(s) not in existing]
+        try:
+            super()._create_table(cursor)
+        finally:
+            self.sql_create_statements = statements
 
     def _in_schema(self, statement: str) -> sql.Composed:
         return sql.SQL("SET LOCAL search_path TO {0}; ").format(
@@ -207,6 +228,14 @@ class ProjectionView(PostgresTrackingRecorder):
                 (topic,),
             )
             return {row["partition"]: row["next_offset"] for row in cursor.fetchall()}
+
+
+_CREATE_INDEX = re.compile(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)")
+
+
+def _index_name(statement: sql.Composable) -> str | None:
+    found = _CREATE_INDEX.search(statement.as_string())
+    return found.group(1) if found else None
 
 
 def kafka_stream(topic: str, partition: int) -> str:

@@ -460,3 +460,33 @@ def test_an_external_id_moved_between_organizations_applies_in_any_partition_ord
         assert dead_letters(database_url, "dir_order") == []
         rebuild_directory(system, "dir_order_expected").datastore.close()
         assert_same_model(database_url, "dir_order", "dir_order_expected")
+
+
+def test_creating_the_models_again_waits_for_no_lock_live_writes_hold(
+    new_database: Callable[[], str],
+) -> None:
+    """Every idgov process creates what is missing at start, beside workers that are writing:
+    with every table of the models held by an open write transaction, that still finishes."""
+    database_url = new_database()
+    with open_system(database_url) as system, psycopg.connect(database_url) as writer:
+        tables = writer.execute(
+            "SELECT format('%I.%I', table_schema, table_name) FROM information_schema.tables"
+            " WHERE table_schema IN ('directory', 'access') AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        assert len(tables) > 10
+        for (table,) in tables:
+            writer.execute(f"LOCK TABLE {table} IN ROW EXCLUSIVE MODE")  # as a worker's batch
+
+        done = threading.Event()
+
+        def create_again() -> None:
+            for name in ("directory", "access"):
+                system.open_view(name).datastore.close()
+            done.set()
+
+        thread = threading.Thread(target=create_again, daemon=True)
+        thread.start()
+        finished = done.wait(timeout=15)
+        writer.rollback()  # releases a creation that waits, so that the test ends either way
+        thread.join(timeout=30)
+        assert finished, "creating the existing models waited for the writers' locks"
