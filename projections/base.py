@@ -23,12 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
 from domain.application import IdentityApplication
 from domain.serialization import event_to_dict
+
+log = structlog.get_logger("idgov.projection")
 
 Handler = Callable[[Cursor[DictRow], Any], None]
 EVENT_STORE_STREAM = IdentityApplication.name  # the notification log, as eventsourcing names it
@@ -130,7 +133,7 @@ class ProjectionView(PostgresTrackingRecorder):
 
     def apply_batch(self, deliveries: Sequence[Delivery]) -> BatchResult:
         """Apply deliveries in order, and record positions and offsets, in one transaction."""
-        applied = skipped = dead = 0
+        skipped = 0
         with self.datastore.transaction(commit=True) as cursor:
             # A read model is derived: should the server crash before this commit reaches the
             # disk, the positions stored with it go back too and the events are applied again.
@@ -150,6 +153,7 @@ class ProjectionView(PostgresTrackingRecorder):
             streams = sorted({d.stream for d in deliveries})
             positions = self._lock_positions(cursor, streams)
             offsets: dict[str, int] = {}
+            due = []
             for delivery in deliveries:
                 if delivery.kafka_offset is not None:
                     offsets[delivery.stream] = delivery.kafka_offset
@@ -157,12 +161,9 @@ class ProjectionView(PostgresTrackingRecorder):
                     skipped += delivery.event is not None
                     continue
                 positions[delivery.stream] = delivery.position
-                if delivery.event is None and delivery.error is None:
-                    continue
-                if self._apply_one(cursor, delivery):
-                    applied += 1
-                else:
-                    dead += 1
+                if delivery.event is not None or delivery.error is not None:
+                    due.append(delivery)
+            applied, dead = self._apply_all(cursor, due)
             cursor.executemany(
                 "UPDATE tracking SET notification_id = %s WHERE application_name = %s",
                 [(position, stream) for stream, position in positions.items()],
@@ -187,25 +188,44 @@ class ProjectionView(PostgresTrackingRecorder):
         )
         return {row["application_name"]: row["notification_id"] for row in cursor.fetchall()}
 
+    def _apply_all(self, cursor: Cursor[DictRow], due: Sequence[Delivery]) -> tuple[int, int]:
+        """Applies the events in one savepoint; should one fail, again with a savepoint each,
+        so that only the failing ones become dead letters. Returns (applied, dead)."""
+        try:
+            with cursor.connection.transaction():
+                dead = 0
+                for delivery in due:
+                    if delivery.error is None:
+                        self.model.apply(cursor, delivery.event)
+                    else:
+                        self._dead_letter(cursor, delivery, delivery.error)
+                        dead += 1
+            return len(due) - dead, dead
+        except Exception:
+            log.info("projection_batch_isolating", events=len(due))
+        applied = sum(self._apply_one(cursor, delivery) for delivery in due)
+        return applied, len(due) - applied
+
     def _apply_one(self, cursor: Cursor[DictRow], delivery: Delivery) -> bool:
         if delivery.error is None:
             try:
-                with (
-                    cursor.connection.transaction()
-                ):  # a savepoint: a failing event undoes only itself
+                with cursor.connection.transaction():  # a failing event undoes only itself
                     self.model.apply(cursor, delivery.event)
                 return True
             except Exception:
                 error = traceback.format_exc(limit=5)
         else:
             error = delivery.error
+        self._dead_letter(cursor, delivery, error)
+        return False
+
+    def _dead_letter(self, cursor: Cursor[DictRow], delivery: Delivery, error: str) -> None:
         event_type, payload = _describe(delivery)
         cursor.execute(
             "INSERT INTO dead_letters (stream, position, event_type, payload, error) VALUES (%s,"
             " %s, %s, %s, %s)",
             (delivery.stream, delivery.position, event_type, payload, _without_nul(error)),
         )
-        return False
 
     def register_streams(self, streams: Sequence[str]) -> None:
         """Make streams known before their first event, so the watermark waits for them."""
