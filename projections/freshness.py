@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import structlog
 from psycopg import Connection, sql
 from psycopg.rows import DictRow
@@ -71,9 +70,9 @@ class Wakeups:
                     self._advance(*known)  # what committed while this was not listening
                     while not self._stop.is_set():
                         self._advance(*(n.payload for n in conn.notifies(timeout=0.5)))
-            except psycopg.Error as error:
+            except Exception:
                 # Reads poll meanwhile: slower to notice a commit, never wrong.
-                log.warning("read_model_wakeups_lost", error=str(error))
+                log.warning("read_model_wakeups_lost", exc_info=True)
                 self._stop.wait(1.0)
 
     def _advance(self, *models: str) -> None:
