@@ -115,7 +115,7 @@ def fresh(projection: str) -> Callable[..., AsyncIterator[Connection[DictRow]]]:
         try:
             yield conn
         finally:
-            services.reads.putconn(conn)
+            services.reads.putconn(conn)  # no I/O for an idle autocommit connection
 
     return dependency
 

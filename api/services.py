@@ -33,10 +33,12 @@ class KnownKeys:
             return self._actors.get(digest(secret))
 
     def actor(self, secret: str) -> Actor | None:
-        actor = self.remembered(secret)
+        """The key's actor, loading the key from the event store unless remembered."""
+        cache_key = digest(secret)
+        with self._lock:
+            actor = self._actors.get(cache_key)
         if actor is not None:
             return actor
-        cache_key = digest(secret)
         key = self.commands.authenticate(secret)
         if key is None:
             return None  # not remembered: a key created a moment later works at once

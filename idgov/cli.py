@@ -87,7 +87,7 @@ def _serve(system: System) -> None:
         "api_listening",
         host=settings.host,
         port=settings.port,
-        mode=system.services().mode,
+        mode="kafka" if system.kafka else "embedded",
         workers=settings.api_workers,
     )
     options: dict[str, Any] = {
