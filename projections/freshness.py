@@ -119,13 +119,30 @@ class Freshness:
         self, position: int, timeout: float, conn: Connection[DictRow] | None = None
     ) -> int:
         """Block until the watermark reaches ``position``; return the watermark reached."""
+        seen = self._commits()
+        return self._wait(position, timeout, conn, seen, self.watermark(conn))
+
+    def wait_for_everything_committed(
+        self, timeout: float, conn: Connection[DictRow] | None = None
+    ) -> int:
+        seen = self._commits()
+        row = self._probe(self._head_and_watermark, conn)
+        head, reached = int(row["head"] or 0), int(row["position"])
+        return self._wait(head, timeout, conn, seen, reached)
+
+    def _wait(
+        self,
+        position: int,
+        timeout: float,
+        conn: Connection[DictRow] | None,
+        seen: int,
+        reached: int,
+    ) -> int:
+        """From a probe that found ``reached`` after ``seen`` commits: wait for a commit (or
+        a pause) before each probe that follows."""
         deadline = time.monotonic() + timeout
         delay = 0.001
-        while True:
-            seen = self.wakeups.commits(self.projection) if self.wakeups else 0
-            reached = self.watermark(conn)
-            if reached >= position:
-                return reached
+        while reached < position:
             if time.monotonic() >= deadline:
                 raise NotFreshEnough(self.projection, position, reached)
             pause = min(delay, max(0.0, deadline - time.monotonic()))
@@ -134,13 +151,12 @@ class Freshness:
             else:
                 time.sleep(pause)
             delay = min(delay * 2, 0.05)
+            seen = self._commits()
+            reached = self.watermark(conn)
+        return reached
 
-    def wait_for_everything_committed(
-        self, timeout: float, conn: Connection[DictRow] | None = None
-    ) -> int:
-        row = self._probe(self._head_and_watermark, conn)
-        head, reached = int(row["head"] or 0), int(row["position"])
-        return reached if reached >= head else self.wait_for(head, timeout, conn)
+    def _commits(self) -> int:
+        return self.wakeups.commits(self.projection) if self.wakeups else 0
 
     def _probe(self, query: sql.Composed, conn: Connection[DictRow] | None) -> DictRow:
         """On the caller's connection when it has one (it is about to read the model)."""
