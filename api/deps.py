@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
@@ -11,13 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 from psycopg.rows import DictRow
+from starlette.datastructures import State
 
 from api.context import event_context
 from api.errors import ApiError
 from api.services import Services
 from domain.application import Committed, IdentityApplication
 from domain.events import Actor, EventContext
-from projections.freshness import Freshness
+from projections.freshness import EVERYTHING, Freshness, Wanted
 from projections.pagination import PageRequest
 
 CONSISTENCY = "X-Idgov-Consistency"
@@ -79,8 +80,10 @@ def committed(response: Response, result: Committed[Any], commands: IdentityAppl
     response.headers[TOKEN] = str(position)
 
 
-def fresh(projection: str) -> Callable[..., AsyncIterator[Connection[DictRow]]]:
-    """A read-model connection, once the model is as fresh as the request asks.
+class Reads:
+    """Reads of one read model, as fresh as the request asked. Routes that read are plain
+    functions, which FastAPI runs in a worker thread: taking a connection and waiting for the
+    model happen there, in the same trip off the event loop as the reads themselves.
 
     ``X-Idgov-Consistency``: ``fully_consistent`` (default: everything committed before the
     read began), ``at_least_as_fresh`` (with ``X-Idgov-Consistency-Token``), or
@@ -88,6 +91,34 @@ def fresh(projection: str) -> Callable[..., AsyncIterator[Connection[DictRow]]]:
     ``X-Idgov-Read-Position``.
     """
 
+    def __init__(
+        self, services: Services, freshness: Freshness, wanted: Wanted, state: State
+    ) -> None:
+        self._pool = services.reads
+        self._timeout = services.consistency_timeout
+        self._freshness = freshness
+        self._wanted = wanted
+        self._state = state  # the middleware puts the position on the response, errors too
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection[DictRow]]:
+        """A pooled connection, once the model is fresh enough (probed on that connection)."""
+        with self._pool.connection() as conn:
+            self._state.read_position = self._freshness.reach(self._wanted, self._timeout, conn)
+            yield conn
+
+    def one(self, statement: str, params: Sequence[Any]) -> DictRow:
+        """The row of a one-row statement, sent with the freshness probe: a model already
+        fresh enough answers in one round trip."""
+        with self._pool.connection() as conn:
+            row, reached = self._freshness.read_one(
+                conn, statement, params, self._wanted, self._timeout
+            )
+        self._state.read_position = reached
+        return row
+
+
+def reads(projection: str) -> Callable[..., Awaitable[Reads]]:
     async def dependency(
         services: ServicesDep,
         request: Request,
@@ -97,47 +128,22 @@ def fresh(projection: str) -> Callable[..., AsyncIterator[Connection[DictRow]]]:
             Header(alias=CONSISTENCY),
         ] = None,
         token: Annotated[str | None, Header(alias=TOKEN, pattern=r"^\d{1,19}$")] = None,
-    ) -> AsyncIterator[Connection[DictRow]]:
+    ) -> Reads:
         mode = consistency or ("at_least_as_fresh" if token else "fully_consistent")
-        if mode == "at_least_as_fresh" and token is None:
-            raise ApiError(
-                400,
-                "consistency_token_required",
-                f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
-            )
-        wanted = int(token) if mode == "at_least_as_fresh" and token is not None else None
-        # Taking a connection and waiting both block: one trip to a worker thread for both.
-        conn, reached = await run_in_threadpool(
-            _fresh_connection, services, services.freshness[projection], mode, wanted
-        )
-        # The middleware puts it on the response, error responses (a 404) included.
-        request.state.read_position = reached
-        try:
-            yield conn
-        finally:
-            services.reads.putconn(conn)  # no I/O for an idle autocommit connection
+        wanted: Wanted
+        if mode == "at_least_as_fresh":
+            if token is None:
+                raise ApiError(
+                    400,
+                    "consistency_token_required",
+                    f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
+                )
+            wanted = int(token)
+        else:
+            wanted = EVERYTHING if mode == "fully_consistent" else None
+        return Reads(services, services.freshness[projection], wanted, request.state)
 
     return dependency
-
-
-def _fresh_connection(
-    services: Services, freshness: Freshness, mode: str, wanted: int | None
-) -> tuple[Connection[DictRow], int]:
-    """A pooled connection, and the position the model reached once fresh enough (probed on
-    that same connection)."""
-    timeout = services.consistency_timeout
-    conn = services.reads.getconn()
-    try:
-        if wanted is not None:
-            reached = freshness.wait_for(wanted, timeout, conn)
-        elif mode == "fully_consistent":
-            reached = freshness.wait_for_everything_committed(timeout, conn)
-        else:
-            reached = freshness.watermark(conn)
-    except BaseException:
-        services.reads.putconn(conn)
-        raise
-    return conn, reached
 
 
 @contextmanager
@@ -168,5 +174,5 @@ async def page_request(
 
 
 Pagination = Annotated[PageRequest, Depends(page_request)]
-DirectoryReader = Annotated[Connection[DictRow], Depends(fresh("directory"))]
-AccessReader = Annotated[Connection[DictRow], Depends(fresh("access"))]
+DirectoryReads = Annotated[Reads, Depends(reads("directory"))]
+AccessReads = Annotated[Reads, Depends(reads("access"))]

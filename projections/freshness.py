@@ -15,8 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import structlog
 from psycopg import Connection, sql
@@ -26,6 +26,11 @@ from psycopg_pool import ConnectionPool
 from projections.base import ADVANCED_CHANNEL, watermark_sql
 
 log = structlog.get_logger("idgov.freshness")
+
+# What a read must see: everything committed before it began (EVERYTHING), a position (a
+# consistency token's), or (None) whatever the model holds.
+EVERYTHING: Literal["everything"] = "everything"
+Wanted = int | Literal["everything"] | None
 
 
 class Wakeups:
@@ -110,6 +115,48 @@ class Freshness:
         self._head_and_watermark = sql.SQL("SELECT ({0}) AS head, ({1}) AS position").format(
             event_store_head, self._query
         )
+        self._probed: dict[str, str] = {}  # read_one's statements, each with the probe
+
+    def reach(self, wanted: Wanted, timeout: float, conn: Connection[DictRow] | None = None) -> int:
+        """Block until the model holds what ``wanted`` asks for; return the watermark reached."""
+        if wanted == EVERYTHING:
+            return self.wait_for_everything_committed(timeout, conn)
+        if wanted is None:
+            return self.watermark(conn)
+        return self.wait_for(wanted, timeout, conn)
+
+    def read_one(
+        self,
+        conn: Connection[DictRow],
+        statement: str,
+        params: Sequence[Any],
+        wanted: Wanted,
+        timeout: float,
+    ) -> tuple[DictRow, int]:
+        """The row of a one-row read of the model, once the model holds what ``wanted`` asks
+        for, and the watermark it was read at.
+
+        The statement is sent with the probe, so both see one snapshot: when the model is
+        already fresh enough, that is the whole read. Otherwise it waits as ``reach`` does
+        and reads again."""
+        query = self._probed.get(statement)
+        if query is None:
+            probed = sql.SQL(
+                "SELECT probe.head AS probe_head, probe.position AS probe_position, read.*"
+                " FROM ({0}) probe CROSS JOIN LATERAL ({1}) read"
+            ).format(self._head_and_watermark, sql.SQL(statement))
+            query = self._probed[statement] = probed.as_string(conn)
+        seen = self._commits()
+        row = conn.execute(query, (self.streams, *params)).fetchone()
+        assert row is not None, "read_one's statement returns one row"
+        head, reached = row.pop("probe_head"), int(row.pop("probe_position"))
+        position = int(head or 0) if wanted == EVERYTHING else wanted
+        if position is None or reached >= position:
+            return row, reached
+        reached = self._wait(position, timeout, conn, seen, reached)
+        row = conn.execute(statement, params).fetchone()
+        assert row is not None, "read_one's statement returns one row"
+        return row, reached
 
     def watermark(self, conn: Connection[DictRow] | None = None) -> int:
         row = self._probe(self._query, conn)

@@ -10,7 +10,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import (
-    AccessReader,
+    AccessReads,
     CommandContext,
     Commands,
     Pagination,
@@ -43,10 +43,17 @@ router = APIRouter(prefix="/authorization", tags=["authorization"])
 MEMBERSHIP = "/organization_memberships/{organization_membership_id}"
 
 
+def _membership_not_found(membership_id: str) -> NotFound:
+    return NotFound(f"Organization membership not found: '{membership_id}'.")
+
+
+RESOURCE_NOT_FOUND = "Resource not found in the membership's organization."
+
+
 def _organization_of(conn: Connection[DictRow], membership_id: str) -> str:
     organization_id = queries.organization_of_membership(conn, membership_id)
     if organization_id is None:
-        raise NotFound(f"Organization membership not found: '{membership_id}'.")
+        raise _membership_not_found(membership_id)
     return organization_id
 
 
@@ -71,45 +78,47 @@ def _target_id(
 def _resource_in(conn: Connection[DictRow], organization_id: str, target: ResourceTarget) -> str:
     resource_id = _target_id(conn, organization_id, target)
     if resource_id is None:
-        raise NotFound("Resource not found in the membership's organization.")
+        raise NotFound(RESOURCE_NOT_FOUND)
     return resource_id
 
 
 # Checks ------------------------------------------------------------------------
 
 
+def _check_request(membership_id: str, body: CheckRequest) -> queries.CheckRequest:
+    one_of(body, "resource_id", "resource_external_id", "resource_type_slug")
+    return queries.CheckRequest(
+        membership_id,
+        body.permission_slug,
+        body.resource_id,
+        body.resource_type_slug,
+        body.resource_external_id,
+    )
+
+
 @router.post(MEMBERSHIP + "/check", response_model=CheckResponse)
 def check(
-    organization_membership_id: str, body: CheckRequest, reader: AccessReader
+    organization_membership_id: str, body: CheckRequest, reads: AccessReads
 ) -> dict[str, bool]:
-    organization_id = _organization_of(reader, organization_membership_id)
-    resource_id = _resource_in(reader, organization_id, body)
-    return {
-        "authorized": queries.check(
-            reader, organization_membership_id, body.permission_slug, resource_id
-        )
-    }
+    """One statement, freshness probe included: a model already fresh enough answers in one
+    round trip."""
+    request = _check_request(organization_membership_id, body)
+    row = reads.one(queries.CHECK, queries.check_params(request))
+    if row["organization_id"] is None:
+        raise _membership_not_found(organization_membership_id)
+    if row["resource_id"] is None:
+        raise NotFound(RESOURCE_NOT_FOUND)
+    return {"authorized": row["authorized"]}
 
 
 @router.post("/check/batch", response_model=BatchCheckResponse)
-def check_many(body: BatchCheckRequest, reader: AccessReader) -> dict[str, Any]:
+def check_many(body: BatchCheckRequest, reads: AccessReads) -> dict[str, Any]:
     """idgov extension: up to 100 checks, answered in request order at one read position, in
-    one query. A check naming an unknown membership or resource is answered
+    one statement. A check naming an unknown membership or resource is answered
     ``authorized: false``."""
-    requests = []
-    for item in body.checks:
-        one_of(item, "resource_id", "resource_external_id", "resource_type_slug")
-        requests.append(
-            queries.CheckRequest(
-                item.organization_membership_id,
-                item.permission_slug,
-                item.resource_id,
-                item.resource_type_slug,
-                item.resource_external_id,
-            )
-        )
-    answers = queries.check_many(reader, requests)
-    return {"object": "list", "data": [{"authorized": a} for a in answers]}
+    requests = [_check_request(item.organization_membership_id, item) for item in body.checks]
+    row = reads.one(queries.CHECK_MANY, queries.check_many_params(requests))
+    return {"object": "list", "data": [{"authorized": a} for a in row["answers"]]}
 
 
 # Discovery ---------------------------------------------------------------------
@@ -118,7 +127,7 @@ def check_many(body: BatchCheckRequest, reader: AccessReader) -> dict[str, Any]:
 @router.get(MEMBERSHIP + "/resources", response_model=ListResponse[ResourcePublic])
 def list_resources_for_membership(
     organization_membership_id: str,
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
     permission_slug: Annotated[str, Query(min_length=1, max_length=48)],
     parent_resource_id: str | None = None,
@@ -127,22 +136,23 @@ def list_resources_for_membership(
 ) -> dict[str, Any]:
     """Children of the parent the membership can act on with the permission, including access
     inherited from ancestors and organization-level roles (WorkOS lists direct ones only)."""
-    organization_id = _organization_of(reader, organization_membership_id)
-    target = ResourceTarget(
-        resource_id=parent_resource_id,
-        resource_type_slug=parent_resource_type_slug,
-        resource_external_id=parent_resource_external_id,
-    )
-    try:
-        parent_id = _resource_in(reader, organization_id, target)
-    except ApiError as error:
-        raise ApiError(
-            400, "bad_request", "Name the parent by parent_resource_id or its external-id pair."
-        ) from error
-    found = queries.accessible_children(
-        reader, organization_membership_id, permission_slug, parent_id, page
-    )
-    return list_response(found, render_resource)
+    with reads.connection() as reader:
+        organization_id = _organization_of(reader, organization_membership_id)
+        target = ResourceTarget(
+            resource_id=parent_resource_id,
+            resource_type_slug=parent_resource_type_slug,
+            resource_external_id=parent_resource_external_id,
+        )
+        try:
+            parent_id = _resource_in(reader, organization_id, target)
+        except ApiError as error:
+            raise ApiError(
+                400, "bad_request", "Name the parent by parent_resource_id or its external-id pair."
+            ) from error
+        found = queries.accessible_children(
+            reader, organization_membership_id, permission_slug, parent_id, page
+        )
+        return list_response(found, render_resource)
 
 
 def _effective(
@@ -158,11 +168,12 @@ def _effective(
     response_model=ListResponse[PermissionPublic],
 )
 def list_effective_permissions(
-    organization_membership_id: str, resource_id: str, reader: AccessReader, page: Pagination
+    organization_membership_id: str, resource_id: str, reads: AccessReads, page: Pagination
 ) -> dict[str, Any]:
-    organization_id = _organization_of(reader, organization_membership_id)
-    target = _resource_in(reader, organization_id, ResourceTarget(resource_id=resource_id))
-    return _effective(reader, organization_membership_id, target, page)
+    with reads.connection() as reader:
+        organization_id = _organization_of(reader, organization_membership_id)
+        target = _resource_in(reader, organization_id, ResourceTarget(resource_id=resource_id))
+        return _effective(reader, organization_membership_id, target, page)
 
 
 @router.get(
@@ -173,14 +184,17 @@ def list_effective_permissions_by_external_id(
     organization_membership_id: str,
     resource_type_slug: str,
     external_id: str,
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
 ) -> dict[str, Any]:
-    organization_id = _organization_of(reader, organization_membership_id)
-    target = ResourceTarget(resource_type_slug=resource_type_slug, resource_external_id=external_id)
-    return _effective(
-        reader, organization_membership_id, _resource_in(reader, organization_id, target), page
-    )
+    with reads.connection() as reader:
+        organization_id = _organization_of(reader, organization_membership_id)
+        target = ResourceTarget(
+            resource_type_slug=resource_type_slug, resource_external_id=external_id
+        )
+        return _effective(
+            reader, organization_membership_id, _resource_in(reader, organization_id, target), page
+        )
 
 
 # Role assignments --------------------------------------------------------------
@@ -189,29 +203,30 @@ def list_effective_permissions_by_external_id(
 @router.get(MEMBERSHIP + "/role_assignments", response_model=ListResponse[RoleAssignmentPublic])
 def list_role_assignments(
     organization_membership_id: str,
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
     resource_id: str | None = None,
     resource_external_id: str | None = None,
     resource_type_slug: str | None = None,
 ) -> dict[str, Any]:
-    organization_id = _organization_of(reader, organization_membership_id)
-    if resource_external_id is not None:
-        target = ResourceTarget(
-            resource_external_id=resource_external_id, resource_type_slug=resource_type_slug
+    with reads.connection() as reader:
+        organization_id = _organization_of(reader, organization_membership_id)
+        if resource_external_id is not None:
+            target = ResourceTarget(
+                resource_external_id=resource_external_id, resource_type_slug=resource_type_slug
+            )
+            resource_id = _target_id(reader, organization_id, target)
+            if resource_id is None:
+                return list_response(Page([], None, None), render_assignment)
+            resource_type_slug = None
+        found = queries.role_assignments(
+            reader,
+            page,
+            membership_id=organization_membership_id,
+            resource_id=resource_id,
+            resource_type_slug=resource_type_slug,
         )
-        resource_id = _target_id(reader, organization_id, target)
-        if resource_id is None:
-            return list_response(Page([], None, None), render_assignment)
-        resource_type_slug = None
-    found = queries.role_assignments(
-        reader,
-        page,
-        membership_id=organization_membership_id,
-        resource_id=resource_id,
-        resource_type_slug=resource_type_slug,
-    )
-    return list_response(found, render_assignment)
+        return list_response(found, render_assignment)
 
 
 def _resource_for_command(

@@ -14,7 +14,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import (
-    AccessReader,
+    AccessReads,
     CommandContext,
     Commands,
     Pagination,
@@ -69,13 +69,14 @@ def _group_exists(reader: Connection[DictRow], group_id: str) -> None:
 
 @router.get("", response_model=ListResponse[GroupRoleAssignmentPublic])
 def list_group_role_assignments(
-    group_id: str, reader: AccessReader, page: Pagination
+    group_id: str, reads: AccessReads, page: Pagination
 ) -> dict[str, Any]:
-    _group_exists(reader, group_id)
-    return list_response(
-        group_queries.group_role_assignments(reader, group_id, page),
-        render_group_role_assignment,
-    )
+    with reads.connection() as reader:
+        _group_exists(reader, group_id)
+        return list_response(
+            group_queries.group_role_assignments(reader, group_id, page),
+            render_group_role_assignment,
+        )
 
 
 @router.post("", response_model=GroupRoleAssignmentPublic, status_code=status.HTTP_201_CREATED)
@@ -154,12 +155,13 @@ def remove_group_role(
 
 @router.get("/{role_assignment_id}", response_model=GroupRoleAssignmentPublic)
 def get_group_role_assignment(
-    group_id: str, role_assignment_id: str, reader: AccessReader
+    group_id: str, role_assignment_id: str, reads: AccessReads
 ) -> dict[str, Any]:
-    row = group_queries.group_role_assignment(reader, group_id, role_assignment_id)
-    if row is None:
-        raise NotFound(f"Group role assignment not found: '{role_assignment_id}'.")
-    return render_group_role_assignment(row)
+    with reads.connection() as reader:
+        row = group_queries.group_role_assignment(reader, group_id, role_assignment_id)
+        if row is None:
+            raise NotFound(f"Group role assignment not found: '{role_assignment_id}'.")
+        return render_group_role_assignment(row)
 
 
 @router.delete("/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -9,10 +9,10 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import (
-    AccessReader,
+    AccessReads,
     CommandContext,
     Commands,
-    DirectoryReader,
+    DirectoryReads,
     Pagination,
     committed,
 )
@@ -71,19 +71,23 @@ def create_group(
 @router.get(GROUPS, response_model=ListResponse[GroupPublic])
 def list_groups(
     organization_id: str,
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
     search: Annotated[str | None, Query(max_length=256)] = None,
 ) -> dict[str, Any]:
     """``search`` matches part of a group's name, or its whole id."""
-    if queries.resource(reader, root_resource_id(organization_id)) is None:
-        raise NotFound(f"Organization not found: '{organization_id}'.")
-    return list_response(group_queries.groups(reader, organization_id, page, search), render_group)
+    with reads.connection() as reader:
+        if queries.resource(reader, root_resource_id(organization_id)) is None:
+            raise NotFound(f"Organization not found: '{organization_id}'.")
+        return list_response(
+            group_queries.groups(reader, organization_id, page, search), render_group
+        )
 
 
 @router.get(GROUP, response_model=GroupPublic)
-def get_group(organization_id: str, group_id: str, reader: AccessReader) -> dict[str, Any]:
-    return render_group(_group_row(reader, organization_id, group_id))
+def get_group(organization_id: str, group_id: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        return render_group(_group_row(reader, organization_id, group_id))
 
 
 @router.patch(GROUP, response_model=GroupPublic)
@@ -165,20 +169,21 @@ def change_group_members(
 def list_group_members(
     organization_id: str,
     group_id: str,
-    access: AccessReader,
-    directory: DirectoryReader,
+    access_reads: AccessReads,
+    directory_reads: DirectoryReads,
     page: Pagination,
 ) -> dict[str, Any]:
     """The group's members, of every status, with their users; paged by membership id."""
-    _group_row(access, organization_id, group_id)
-    found = group_queries.member_ids(access, group_id, page)
-    ids = [row["membership_id"] for row in found.rows]
-    rows = directory_queries.memberships_by_id(directory, ids)
-    return {
-        "object": "list",
-        "data": [membership_models.render(rows[m]) for m in ids if m in rows],
-        "list_metadata": {"before": found.before, "after": found.after},
-    }
+    with access_reads.connection() as access, directory_reads.connection() as directory:
+        _group_row(access, organization_id, group_id)
+        found = group_queries.member_ids(access, group_id, page)
+        ids = [row["membership_id"] for row in found.rows]
+        rows = directory_queries.memberships_by_id(directory, ids)
+        return {
+            "object": "list",
+            "data": [membership_models.render(rows[m]) for m in ids if m in rows],
+            "list_metadata": {"before": found.before, "after": found.after},
+        }
 
 
 @router.delete(MEMBERS + "/{organization_membership_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -202,10 +207,12 @@ def remove_group_member(
     response_model=ListResponse[GroupPublic],
 )
 def list_groups_of_membership(
-    organization_membership_id: str, reader: AccessReader, page: Pagination
+    organization_membership_id: str, reads: AccessReads, page: Pagination
 ) -> dict[str, Any]:
-    if not group_queries.membership_exists(reader, organization_membership_id):
-        raise NotFound(f"Organization membership not found: '{organization_membership_id}'.")
-    return list_response(
-        group_queries.groups_of_membership(reader, organization_membership_id, page), render_group
-    )
+    with reads.connection() as reader:
+        if not group_queries.membership_exists(reader, organization_membership_id):
+            raise NotFound(f"Organization membership not found: '{organization_membership_id}'.")
+        return list_response(
+            group_queries.groups_of_membership(reader, organization_membership_id, page),
+            render_group,
+        )

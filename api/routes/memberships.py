@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReader, Pagination, committed
+from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
 from api.errors import ApiError
 from api.models.common import ListResponse, list_response
 from api.models.memberships import (
@@ -80,30 +80,36 @@ def create_membership(
 
 @router.get("", response_model=ListResponse[MembershipPublic])
 def list_memberships(
-    reader: DirectoryReader,
+    reads: DirectoryReads,
     page: Pagination,
     user_id: Annotated[str | None, Query(max_length=255)] = None,
     organization_id: Annotated[str | None, Query(max_length=255)] = None,
     statuses: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
-    if not user_id and not organization_id:
-        raise ApiError(
-            400,
-            "missing_user_id_or_organization_id",
-            "Send 'user_id', 'organization_id' or both.",
+    with reads.connection() as reader:
+        if not user_id and not organization_id:
+            raise ApiError(
+                400,
+                "missing_user_id_or_organization_id",
+                "Send 'user_id', 'organization_id' or both.",
+            )
+        result = queries.memberships(
+            reader,
+            page,
+            user_id=user_id,
+            organization_id=organization_id,
+            statuses=_statuses(statuses),
         )
-    result = queries.memberships(
-        reader, page, user_id=user_id, organization_id=organization_id, statuses=_statuses(statuses)
-    )
-    return list_response(result, render)
+        return list_response(result, render)
 
 
 @router.get("/{membership_id}", response_model=MembershipPublic)
-def get_membership(membership_id: str, reader: DirectoryReader) -> dict[str, Any]:
-    row = queries.membership(reader, membership_id)
-    if row is None:
-        raise NotFound(f"Organization membership not found: '{membership_id}'.")
-    return render(row)
+def get_membership(membership_id: str, reads: DirectoryReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.membership(reader, membership_id)
+        if row is None:
+            raise NotFound(f"Organization membership not found: '{membership_id}'.")
+        return render(row)
 
 
 @router.put("/{membership_id}", response_model=MembershipPublic)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
 from api.models.authorization import (
     OrganizationRoleCreate,
     RoleList,
@@ -74,19 +74,21 @@ def create_organization_role(
 
 
 @router.get("", response_model=RoleList)
-def list_organization_roles(organization_id: str, reader: AccessReader) -> dict[str, Any]:
-    require_organization(reader, organization_id)
-    rows = queries.organization_roles(reader, organization_id)
-    return {"object": "list", "data": [render_role(row) for row in rows]}
+def list_organization_roles(organization_id: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        require_organization(reader, organization_id)
+        rows = queries.organization_roles(reader, organization_id)
+        return {"object": "list", "data": [render_role(row) for row in rows]}
 
 
 @router.get("/{slug}", response_model=RolePublic)
-def get_organization_role(organization_id: str, slug: str, reader: AccessReader) -> dict[str, Any]:
-    require_organization(reader, organization_id)
-    row = queries.organization_role(reader, organization_id, slug)
-    if row is None:
-        raise NotFound(f"Role not found: '{slug}'.")
-    return render_role(row)
+def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        require_organization(reader, organization_id)
+        row = queries.organization_role(reader, organization_id, slug)
+        if row is None:
+            raise NotFound(f"Role not found: '{slug}'.")
+        return render_role(row)
 
 
 @router.patch("/{slug}", response_model=RolePublic)

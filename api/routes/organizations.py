@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReader, Pagination, committed
+from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
 from api.models.common import ListResponse
 from api.models.organizations import (
     OrganizationCreate,
@@ -59,35 +59,38 @@ def create_organization(
 
 @router.get("", response_model=ListResponse[OrganizationPublic])
 def list_organizations(
-    reader: DirectoryReader,
+    reads: DirectoryReads,
     page: Pagination,
     domains: Annotated[list[str] | None, Query()] = None,
     search: Annotated[str | None, Query(max_length=255)] = None,
 ) -> dict[str, Any]:
     # The SDK sends domains comma-separated; repeated parameters work too.
-    wanted = [d for value in domains or [] for d in value.split(",") if d] or None
-    result = queries.organizations(reader, page, domains=wanted, search=search)
-    return {
-        "object": "list",
-        "data": [render(row) for row in result.rows],
-        "list_metadata": {"before": result.before, "after": result.after},
-    }
+    with reads.connection() as reader:
+        wanted = [d for value in domains or [] for d in value.split(",") if d] or None
+        result = queries.organizations(reader, page, domains=wanted, search=search)
+        return {
+            "object": "list",
+            "data": [render(row) for row in result.rows],
+            "list_metadata": {"before": result.before, "after": result.after},
+        }
 
 
 @router.get("/external_id/{external_id}", response_model=OrganizationPublic)
-def get_organization_by_external_id(external_id: str, reader: DirectoryReader) -> dict[str, Any]:
-    row = queries.organization_by_external_id(reader, external_id)
-    if row is None:
-        raise NotFound(f"Organization not found: external id '{external_id}'.")
-    return render(row)
+def get_organization_by_external_id(external_id: str, reads: DirectoryReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.organization_by_external_id(reader, external_id)
+        if row is None:
+            raise NotFound(f"Organization not found: external id '{external_id}'.")
+        return render(row)
 
 
 @router.get("/{organization_id}", response_model=OrganizationPublic)
-def get_organization(organization_id: str, reader: DirectoryReader) -> dict[str, Any]:
-    row = queries.organization(reader, organization_id)
-    if row is None:
-        raise NotFound(f"Organization not found: '{organization_id}'.")
-    return render(row)
+def get_organization(organization_id: str, reads: DirectoryReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.organization(reader, organization_id)
+        if row is None:
+            raise NotFound(f"Organization not found: '{organization_id}'.")
+        return render(row)
 
 
 @router.put("/{organization_id}", response_model=OrganizationPublic)

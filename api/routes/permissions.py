@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.deps import (
-    AccessReader,
+    AccessReads,
     CommandContext,
     Commands,
     Pagination,
@@ -50,16 +50,18 @@ def create_permission(
 
 
 @router.get("", response_model=ListResponse[PermissionPublic])
-def list_permissions(reader: AccessReader, page: Pagination) -> dict[str, Any]:
-    return list_response(queries.permissions(reader, page), render_permission)
+def list_permissions(reads: AccessReads, page: Pagination) -> dict[str, Any]:
+    with reads.connection() as reader:
+        return list_response(queries.permissions(reader, page), render_permission)
 
 
 @router.get("/{slug}", response_model=PermissionPublic)
-def get_permission(slug: str, reader: AccessReader) -> dict[str, Any]:
-    row = queries.permission(reader, slug)
-    if row is None:
-        raise NotFound(f"Permission not found: '{slug}'.")
-    return render_permission(row)
+def get_permission(slug: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.permission(reader, slug)
+        if row is None:
+            raise NotFound(f"Permission not found: '{slug}'.")
+        return render_permission(row)
 
 
 @router.patch("/{slug}", response_model=PermissionPublic)

@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
 from api.models.authorization import (
     ResourceTypeCreate,
     ResourceTypePublic,
@@ -49,22 +49,24 @@ def create_resource_type(
 
 
 @router.get("", response_model=ListResponse[ResourceTypePublic])
-def list_resource_types(reader: AccessReader) -> dict[str, Any]:
+def list_resource_types(reads: AccessReads) -> dict[str, Any]:
     """Every type in one page: an environment holds at most 50."""
-    rows = queries.resource_types(reader)
-    return {
-        "object": "list",
-        "data": [render_resource_type(row) for row in rows],
-        "list_metadata": {"before": None, "after": None},
-    }
+    with reads.connection() as reader:
+        rows = queries.resource_types(reader)
+        return {
+            "object": "list",
+            "data": [render_resource_type(row) for row in rows],
+            "list_metadata": {"before": None, "after": None},
+        }
 
 
 @router.get("/{slug}", response_model=ResourceTypePublic)
-def get_resource_type(slug: str, reader: AccessReader) -> dict[str, Any]:
-    row = queries.resource_type(reader, slug)
-    if row is None:
-        raise NotFound(f"Resource type not found: '{slug}'.")
-    return render_resource_type(row)
+def get_resource_type(slug: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.resource_type(reader, slug)
+        if row is None:
+            raise NotFound(f"Resource type not found: '{slug}'.")
+        return render_resource_type(row)
 
 
 @router.patch("/{slug}", response_model=ResourceTypePublic)

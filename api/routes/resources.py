@@ -9,10 +9,10 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import (
-    AccessReader,
+    AccessReads,
     CommandContext,
     Commands,
-    DirectoryReader,
+    DirectoryReads,
     Pagination,
     ServicesDep,
     committed,
@@ -195,7 +195,7 @@ def delete_resource_by_external_id(
 
 @router.get("/resources", response_model=ListResponse[ResourcePublic])
 def list_resources(
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
     organization_id: str | None = None,
     resource_type_slug: str | None = None,
@@ -204,52 +204,54 @@ def list_resources(
     parent_resource_type_slug: str | None = None,
     parent_external_id: str | None = None,
 ) -> dict[str, Any]:
-    if organization_id is None and resource_type_slug is None:
-        raise ApiError(
-            400,
-            "missing_organization_id_or_resource_type_slug",
-            "Filter by organization_id or resource_type_slug.",
-        )
-    if parent_resource_id is not None and (parent_resource_type_slug or parent_external_id):
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            "Send parent_resource_id or the parent external-id pair, not both.",
-            errors=[{"field": "parent_resource_id", "code": "mutually_exclusive"}],
-        )
-    if parent_resource_type_slug is not None or parent_external_id is not None:
-        if (
-            organization_id is None
-            or parent_resource_type_slug is None
-            or parent_external_id is None
-        ):
+    with reads.connection() as reader:
+        if organization_id is None and resource_type_slug is None:
+            raise ApiError(
+                400,
+                "missing_organization_id_or_resource_type_slug",
+                "Filter by organization_id or resource_type_slug.",
+            )
+        if parent_resource_id is not None and (parent_resource_type_slug or parent_external_id):
             raise ApiError(
                 422,
                 "invalid_request_parameters",
-                "A parent by external id needs organization_id, parent_resource_type_slug and"
-                " parent_external_id.",
-                errors=[{"field": "parent_external_id", "code": "required"}],
+                "Send parent_resource_id or the parent external-id pair, not both.",
+                errors=[{"field": "parent_resource_id", "code": "mutually_exclusive"}],
             )
-        parent = queries.resource_by_external_id(
-            reader, organization_id, parent_resource_type_slug, parent_external_id
+        if parent_resource_type_slug is not None or parent_external_id is not None:
+            if (
+                organization_id is None
+                or parent_resource_type_slug is None
+                or parent_external_id is None
+            ):
+                raise ApiError(
+                    422,
+                    "invalid_request_parameters",
+                    "A parent by external id needs organization_id, parent_resource_type_slug and"
+                    " parent_external_id.",
+                    errors=[{"field": "parent_external_id", "code": "required"}],
+                )
+            parent = queries.resource_by_external_id(
+                reader, organization_id, parent_resource_type_slug, parent_external_id
+            )
+            if parent is None:
+                return list_response(Page([], None, None), render_resource)
+            parent_resource_id = parent["id"]
+        result = queries.resources(
+            reader,
+            page,
+            organization_id=organization_id,
+            resource_type_slug=resource_type_slug,
+            external_id=resource_external_id,
+            parent_resource_id=parent_resource_id,
         )
-        if parent is None:
-            return list_response(Page([], None, None), render_resource)
-        parent_resource_id = parent["id"]
-    result = queries.resources(
-        reader,
-        page,
-        organization_id=organization_id,
-        resource_type_slug=resource_type_slug,
-        external_id=resource_external_id,
-        parent_resource_id=parent_resource_id,
-    )
-    return list_response(result, render_resource)
+        return list_response(result, render_resource)
 
 
 @router.get("/resources/{resource_id}", response_model=ResourcePublic)
-def get_resource(resource_id: str, reader: AccessReader) -> dict[str, Any]:
-    return render_resource(_resource_row(reader, resource_id))
+def get_resource(resource_id: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        return render_resource(_resource_row(reader, resource_id))
 
 
 @router.get(
@@ -257,11 +259,12 @@ def get_resource(resource_id: str, reader: AccessReader) -> dict[str, Any]:
     response_model=ResourcePublic,
 )
 def get_resource_by_external_id(
-    organization_id: str, resource_type_slug: str, external_id: str, reader: AccessReader
+    organization_id: str, resource_type_slug: str, external_id: str, reads: AccessReads
 ) -> dict[str, Any]:
-    return render_resource(
-        _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
-    )
+    with reads.connection() as reader:
+        return render_resource(
+            _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
+        )
 
 
 def _memberships(
@@ -288,14 +291,15 @@ def _memberships(
 @router.get("/resources/{resource_id}/organization_memberships")
 def list_memberships_for_resource(
     resource_id: str,
-    access: AccessReader,
-    directory: DirectoryReader,
+    access_reads: AccessReads,
+    directory_reads: DirectoryReads,
     page: Pagination,
     permission_slug: Permission,
     assignment: Assignment = "direct",
 ) -> dict[str, Any]:
-    _resource_row(access, resource_id)
-    return _memberships(access, directory, resource_id, permission_slug, assignment, page)
+    with access_reads.connection() as access, directory_reads.connection() as directory:
+        _resource_row(access, resource_id)
+        return _memberships(access, directory, resource_id, permission_slug, assignment, page)
 
 
 @router.get(
@@ -305,27 +309,29 @@ def list_memberships_for_resource_by_external_id(
     organization_id: str,
     resource_type_slug: str,
     external_id: str,
-    access: AccessReader,
-    directory: DirectoryReader,
+    access_reads: AccessReads,
+    directory_reads: DirectoryReads,
     page: Pagination,
     permission_slug: Permission,
     assignment: Assignment = "direct",
 ) -> dict[str, Any]:
-    row = _resource_row_by_external_id(access, organization_id, resource_type_slug, external_id)
-    return _memberships(access, directory, row["id"], permission_slug, assignment, page)
+    with access_reads.connection() as access, directory_reads.connection() as directory:
+        row = _resource_row_by_external_id(access, organization_id, resource_type_slug, external_id)
+        return _memberships(access, directory, row["id"], permission_slug, assignment, page)
 
 
 @router.get(
     "/resources/{resource_id}/role_assignments", response_model=ListResponse[RoleAssignmentPublic]
 )
 def list_role_assignments_for_resource(
-    resource_id: str, reader: AccessReader, page: Pagination, role_slug: str | None = None
+    resource_id: str, reads: AccessReads, page: Pagination, role_slug: str | None = None
 ) -> dict[str, Any]:
-    _resource_row(reader, resource_id)
-    return list_response(
-        queries.role_assignments(reader, page, resource_id=resource_id, role_slug=role_slug),
-        render_assignment,
-    )
+    with reads.connection() as reader:
+        _resource_row(reader, resource_id)
+        return list_response(
+            queries.role_assignments(reader, page, resource_id=resource_id, role_slug=role_slug),
+            render_assignment,
+        )
 
 
 @router.get(
@@ -336,12 +342,13 @@ def list_role_assignments_for_resource_by_external_id(
     organization_id: str,
     resource_type_slug: str,
     external_id: str,
-    reader: AccessReader,
+    reads: AccessReads,
     page: Pagination,
     role_slug: str | None = None,
 ) -> dict[str, Any]:
-    row = _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
-    return list_response(
-        queries.role_assignments(reader, page, resource_id=row["id"], role_slug=role_slug),
-        render_assignment,
-    )
+    with reads.connection() as reader:
+        row = _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
+        return list_response(
+            queries.role_assignments(reader, page, resource_id=row["id"], role_slug=role_slug),
+            render_assignment,
+        )

@@ -22,7 +22,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
 from api.models.authorization import (
     OrganizationRoleSettingsPublic,
     OrganizationRoleSettingsUpdate,
@@ -44,8 +44,9 @@ def _organization(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/role_settings", response_model=RoleSettingsPublic)
-def get_role_settings(reader: AccessReader) -> dict[str, Any]:
-    return _environment(queries.role_settings(reader))
+def get_role_settings(reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        return _environment(queries.role_settings(reader))
 
 
 @router.patch("/role_settings", response_model=RoleSettingsPublic)
@@ -66,9 +67,10 @@ def update_role_settings(
     "/organizations/{organization_id}/role_settings",
     response_model=OrganizationRoleSettingsPublic,
 )
-def get_organization_role_settings(organization_id: str, reader: AccessReader) -> dict[str, Any]:
-    require_organization(reader, organization_id)
-    return _organization(queries.organization_role_settings(reader, organization_id))
+def get_organization_role_settings(organization_id: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        require_organization(reader, organization_id)
+        return _organization(queries.organization_role_settings(reader, organization_id))
 
 
 @router.patch(

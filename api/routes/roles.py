@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import AccessReader, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
 from api.models.authorization import (
     RoleCreate,
     RoleList,
@@ -54,19 +54,21 @@ def create_role(
 
 
 @router.get("", response_model=RoleList)
-def list_roles(reader: AccessReader) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": [render_role(row) for row in queries.environment_roles(reader)],
-    }
+def list_roles(reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        return {
+            "object": "list",
+            "data": [render_role(row) for row in queries.environment_roles(reader)],
+        }
 
 
 @router.get("/{slug}", response_model=RolePublic)
-def get_role(slug: str, reader: AccessReader) -> dict[str, Any]:
-    row = queries.environment_role(reader, slug)
-    if row is None:
-        raise NotFound(f"Role not found: '{slug}'.")
-    return render_role(row)
+def get_role(slug: str, reads: AccessReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.environment_role(reader, slug)
+        if row is None:
+            raise NotFound(f"Role not found: '{slug}'.")
+        return render_role(row)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)

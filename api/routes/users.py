@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReader, Pagination, committed
+from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
 from api.errors import ApiError
 from api.models.common import ListResponse, list_response
 from api.models.users import UserCreate, UserPublic, UserUpdate, render, render_aggregate
@@ -35,39 +35,49 @@ def create_user(
 
 @router.get("", response_model=ListResponse[UserPublic])
 def list_users(
-    reader: DirectoryReader,
+    reads: DirectoryReads,
     page: Pagination,
     email: Annotated[str | None, Query(max_length=320)] = None,
     organization_id: Annotated[str | None, Query(max_length=255)] = None,
     organization: Annotated[str | None, Query(max_length=255, deprecated=True)] = None,
 ) -> dict[str, Any]:
-    if organization is not None and organization_id is not None and organization != organization_id:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            "Send either 'organization_id' or the deprecated 'organization', not both.",
-            errors=[{"field": "organization", "code": "mutually_exclusive"}],
+    with reads.connection() as reader:
+        if (
+            organization is not None
+            and organization_id is not None
+            and organization != organization_id
+        ):
+            raise ApiError(
+                422,
+                "invalid_request_parameters",
+                "Send either 'organization_id' or the deprecated 'organization', not both.",
+                errors=[{"field": "organization", "code": "mutually_exclusive"}],
+            )
+        result = queries.users(
+            reader,
+            page,
+            email=email and email.strip(),
+            organization_id=organization_id or organization,
         )
-    result = queries.users(
-        reader, page, email=email and email.strip(), organization_id=organization_id or organization
-    )
-    return list_response(result, render)
+        return list_response(result, render)
 
 
 @router.get("/external_id/{external_id}", response_model=UserPublic)
-def get_user_by_external_id(external_id: str, reader: DirectoryReader) -> dict[str, Any]:
-    row = queries.user_by_external_id(reader, external_id)
-    if row is None:
-        raise NotFound(f"User not found: external id '{external_id}'.")
-    return render(row)
+def get_user_by_external_id(external_id: str, reads: DirectoryReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.user_by_external_id(reader, external_id)
+        if row is None:
+            raise NotFound(f"User not found: external id '{external_id}'.")
+        return render(row)
 
 
 @router.get("/{user_id}", response_model=UserPublic)
-def get_user(user_id: str, reader: DirectoryReader) -> dict[str, Any]:
-    row = queries.user(reader, user_id)
-    if row is None:
-        raise NotFound(f"User not found: '{user_id}'.")
-    return render(row)
+def get_user(user_id: str, reads: DirectoryReads) -> dict[str, Any]:
+    with reads.connection() as reader:
+        row = queries.user(reader, user_id)
+        if row is None:
+            raise NotFound(f"User not found: '{user_id}'.")
+        return render(row)
 
 
 @router.put("/{user_id}", response_model=UserPublic)

@@ -309,29 +309,26 @@ _ROLE_OF_GRANT = (
     " ON r.slug = g.role_slug AND coalesce(r.organization_id, '') IN (g.organization_id, '')"
 )
 
-# The roles a membership holds on a resource: directly on it, on an ancestor, or at
-# organization level (on the root, an ancestor of everything), itself or through a group,
-# while it is active. Parameters: resource id, membership id.
-_HELD = (
-    " FROM access.memberships m"
-    " JOIN access.holdings g ON g.membership_id = m.id"
-    " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
-    + _ROLE_OF_GRANT
-    + " JOIN access.role_permissions rp ON rp.role_id = r.id"
-    " WHERE m.id = %s AND m.status = 'active'"
-)
+
+def _held(resource: str, membership: str) -> str:
+    """SQL, from FROM to WHERE: the roles (``r``) and their permissions (``rp``) the membership
+    holds on the resource, directly on it, on an ancestor, or at organization level (on the
+    root, an ancestor of everything), itself or through a group, while it is active (each
+    argument an SQL expression)."""
+    return (
+        " FROM access.memberships m"
+        " JOIN access.holdings g ON g.membership_id = m.id"
+        " JOIN access.resource_ancestors a"
+        f" ON a.ancestor_id = g.resource_id AND a.resource_id = {resource}"
+        + _ROLE_OF_GRANT
+        + " JOIN access.role_permissions rp ON rp.role_id = r.id"
+        f" WHERE m.id = {membership} AND m.status = 'active'"
+    )
 
 
-def check(
-    conn: Connection[DictRow], membership_id: str, permission_slug: str, resource_id: str
-) -> bool:
-    """One check, by index lookups on the given ids (planned for them: a fraction of a
-    millisecond; ``check_many`` asks the same question of many at once)."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1" + _HELD + " AND rp.permission_slug = %s) AS authorized",
-        (resource_id, membership_id, permission_slug),
-    ).fetchone()
-    return bool(row and row["authorized"])
+def _holds(resource: str, membership: str, permission: str) -> str:
+    """SQL: whether the membership holds the permission on the resource."""
+    return f"EXISTS (SELECT 1{_held(resource, membership)} AND rp.permission_slug = {permission})"
 
 
 @dataclass(frozen=True)
@@ -346,46 +343,67 @@ class CheckRequest:
     external_id: str | None = None
 
 
-# Many checks in one statement: each request's target resource is looked up in its
-# membership's organization (none: not authorized), then check()'s question is asked per row.
-_CHECK_MANY = (
-    "WITH c AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])"
-    " WITH ORDINALITY"
-    " AS c(membership_id, permission_slug, resource_id, type_slug, external_id, n)),"
-    " t AS (SELECT c.n, c.membership_id, c.permission_slug,"
-    " coalesce(by_id.id, by_external_id.id) AS resource_id"
-    " FROM c LEFT JOIN access.memberships mm ON mm.id = c.membership_id"
+# What a check (row c) asks about: its membership, and the resource it names in that
+# membership's organization, by id or by external-id pair (none there: NULL).
+_CHECKED = (
+    " LEFT JOIN access.memberships mm ON mm.id = c.membership_id"
     " LEFT JOIN access.resources by_id"
     " ON by_id.id = c.resource_id AND by_id.organization_id = mm.organization_id"
     " LEFT JOIN access.resources by_external_id ON c.resource_id IS NULL"
     " AND by_external_id.organization_id = mm.organization_id"
     " AND by_external_id.resource_type_slug = c.type_slug"
-    " AND by_external_id.external_id = c.external_id)"
-    " SELECT t.resource_id IS NOT NULL AND EXISTS (SELECT 1 FROM access.memberships m"
-    " JOIN access.holdings g ON g.membership_id = m.id"
-    " JOIN access.resource_ancestors a"
-    " ON a.ancestor_id = g.resource_id AND a.resource_id = t.resource_id"
-    + _ROLE_OF_GRANT
-    + " JOIN access.role_permissions rp"
-    " ON rp.role_id = r.id AND rp.permission_slug = t.permission_slug"
-    " WHERE m.id = t.membership_id AND m.status = 'active') AS authorized"
-    " FROM t ORDER BY t.n"
+    " AND by_external_id.external_id = c.external_id"
 )
+_TARGET = "coalesce(by_id.id, by_external_id.id)"
+
+# One check and the lookups it rests on, in one row: the membership's organization (NULL: no
+# such membership), the resource (NULL: not in that organization), and the answer.
+CHECK = (
+    f"SELECT mm.organization_id, {_TARGET} AS resource_id, "
+    + _holds(_TARGET, "mm.id", "c.permission_slug")
+    + " AS authorized FROM (SELECT %s::text AS membership_id, %s::text AS permission_slug,"
+    " %s::text AS resource_id, %s::text AS type_slug, %s::text AS external_id) c" + _CHECKED
+)
+
+# Many checks in one row: their answers, in request order (an unknown membership or resource:
+# not authorized).
+CHECK_MANY = (
+    "SELECT array_agg(" + _holds(_TARGET, "mm.id", "c.permission_slug") + " ORDER BY c.n)"
+    " AS answers"
+    " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
+    " AS c(membership_id, permission_slug, resource_id, type_slug, external_id, n)" + _CHECKED
+)
+
+
+def check_params(request: CheckRequest) -> tuple[str | None, ...]:
+    return (
+        request.membership_id,
+        request.permission_slug,
+        request.resource_id,
+        request.resource_type_slug,
+        request.external_id,
+    )
+
+
+def check_many_params(requests: Sequence[CheckRequest]) -> list[list[str | None]]:
+    return [list(column) for column in zip(*map(check_params, requests), strict=True)]
+
+
+def check(conn: Connection[DictRow], request: CheckRequest) -> bool:
+    """One check, by index lookups (planned once per connection: a fraction of a millisecond).
+    The API sends ``CHECK`` with its freshness probe, in one round trip."""
+    row = conn.execute(CHECK, check_params(request)).fetchone()
+    return bool(row and row["authorized"])
 
 
 def check_many(conn: Connection[DictRow], requests: Sequence[CheckRequest]) -> list[bool]:
     """Answers in request order, from one statement: one round trip and one plan however many
-    checks (planning it costs more than one ``check``, so it pays from a handful on)."""
+    checks."""
     if not requests:
         return []
-    columns = [
-        [r.membership_id for r in requests],
-        [r.permission_slug for r in requests],
-        [r.resource_id for r in requests],
-        [r.resource_type_slug for r in requests],
-        [r.external_id for r in requests],
-    ]
-    return [bool(row["authorized"]) for row in conn.execute(_CHECK_MANY, columns).fetchall()]
+    row = conn.execute(CHECK_MANY, check_many_params(requests)).fetchone()
+    assert row is not None  # an aggregate: always one row
+    return [bool(answer) for answer in row["answers"]]
 
 
 def effective_permissions(
@@ -394,7 +412,7 @@ def effective_permissions(
     return fetch_page(
         conn,
         "SELECT * FROM access.permissions",
-        ["slug IN (SELECT rp.permission_slug" + _HELD + ")"],
+        ["slug IN (SELECT rp.permission_slug" + _held("%s", "%s") + ")"],  # resource, membership
         [resource_id, membership_id],
         page,
     )
@@ -408,20 +426,11 @@ def accessible_children(
     page: PageRequest,
 ) -> Page:
     """Children of a parent on which the membership holds the permission, however it holds it."""
-    held = (
-        "EXISTS (SELECT 1 FROM access.memberships m"
-        " JOIN access.holdings g ON g.membership_id = m.id"
-        " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id ="
-        " resources.id"
-        + _ROLE_OF_GRANT
-        + " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
-        " WHERE m.id = %s AND m.status = 'active')"
-    )
     return fetch_page(
         conn,
         RESOURCES,
-        ["parent_resource_id = %s", held],
-        [parent_resource_id, permission_slug, membership_id],
+        ["parent_resource_id = %s", _holds("resources.id", "%s", "%s")],
+        [parent_resource_id, membership_id, permission_slug],
         page,
     )
 

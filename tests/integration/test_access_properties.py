@@ -534,7 +534,10 @@ def test_read_model_answers_like_the_reference(
             for permission in sorted(ref.permissions):
                 for resource in resources:
                     expected = ref.allowed(membership, permission, resource)
-                    assert queries.check(conn, membership, permission, resource) == expected, (
+                    assert (
+                        queries.check(conn, queries.CheckRequest(membership, permission, resource))
+                        == expected
+                    ), (
                         membership,
                         permission,
                         resource,

@@ -18,7 +18,7 @@ from consumers.relay import Relay, new_producer, partition_for
 from consumers.worker import ProjectionWorker
 from idgov.bootstrap import System
 from projections.base import BatchResult, ProjectionView, kafka_stream
-from projections.freshness import Freshness, NotFreshEnough
+from projections.freshness import EVERYTHING, Freshness, NotFreshEnough, Wanted
 from tests.integration.support import (
     CONTEXT,
     SOURCE,
@@ -386,6 +386,51 @@ def test_the_watermark_is_the_minimum_over_partitions(
         # Applied partition by partition, the model still equals one built in event-store order.
         rebuild_directory(system, "dir_wm_expected").datastore.close()
         assert_same_model(database_url, "dir_wm", "dir_wm_expected")
+
+
+def test_a_read_sent_with_its_probe_is_read_again_once_the_model_has_caught_up(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    database_url, topic = new_database(), new_topic()
+    with open_system(database_url) as system, _view(system, "dir_probed") as view:
+        organizations = _commands(system, "probed", organizations=9)
+        relay_everything(system, kafka_bootstrap, topic, batch_size=10)
+        end = system.event_store_position()
+        partitions = by_partition(consume_all(kafka_bootstrap, topic))
+        view.register_streams([kafka_stream(topic, p) for p in range(3)])
+        freshness = Freshness(
+            system.reads.pool, "dir_probed", f"{topic}:%", system.event_store_head()
+        )
+        count = "SELECT count(*) AS organizations FROM dir_probed.organizations"
+
+        def deliveries(records: list[Any]) -> list[Any]:
+            return [
+                decode(kafka_stream(topic, r.partition), r.offset, list(r.headers), r.value)
+                for r in records
+            ]
+
+        def read(wanted: Wanted, timeout: float) -> tuple[int, int]:
+            with system.reads.pool.connection() as conn:
+                row, reached = freshness.read_one(conn, count, (), wanted, timeout)
+            return row["organizations"], reached
+
+        view.apply_batch(deliveries(partitions[0]))
+        view.apply_batch(deliveries(partitions[1]))
+        # The model as it is: the organizations of partitions 0 and 1, complete up to nothing.
+        first_two = [o for o in organizations if partition_for(o.encode(), [0, 1, 2]) < 2]
+        assert read(None, timeout=1) == (len(first_two), 0)
+        with pytest.raises(NotFreshEnough):
+            read(EVERYTHING, timeout=0.2)
+        with pytest.raises(NotFreshEnough):
+            read(end, timeout=0.2)
+        # The rest arrives while a read waits: it answers from the model that holds it all.
+        later = threading.Timer(0.3, lambda: view.apply_batch(deliveries(partitions[2])))
+        later.start()
+        try:
+            assert read(EVERYTHING, timeout=10) == (9, end)
+        finally:
+            later.join()
+        assert read(end, timeout=1) == (9, end)
 
 
 def test_a_committed_batch_wakes_the_reads_waiting_for_its_model(
