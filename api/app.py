@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
@@ -26,8 +29,21 @@ from api.services import Services
 
 
 def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
+        # The event loop's pool opens and closes inside the loop that uses it.
+        await services.statement_reads.open()
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            await services.statement_reads.close()
+
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=serving,
         title="idgov",
         summary="Event-sourced identity governance, compatible with the WorkOS API.",
         version="0.1.0",

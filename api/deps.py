@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 from psycopg.rows import DictRow
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import State
 
 from api.context import event_context
@@ -20,6 +22,8 @@ from domain.application import Committed, IdentityApplication
 from domain.events import Actor, EventContext
 from projections.freshness import EVERYTHING, Freshness, Wanted
 from projections.pagination import PageRequest
+
+Model = TypeVar("Model", bound=BaseModel)
 
 CONSISTENCY = "X-Idgov-Consistency"
 TOKEN = "X-Idgov-Consistency-Token"  # noqa: S105 (a header name)
@@ -46,18 +50,23 @@ Commands = Annotated[IdentityApplication, Depends(get_commands)]
 _bearer = HTTPBearer(auto_error=False)
 
 
+async def actor_for(services: Services, secret: str | None) -> Actor:
+    """The actor of an API key (the bearer credentials), or 401."""
+    if secret is None:
+        raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
+    actor = services.keys.remembered(secret)
+    if actor is None:  # loading the key reads the event store: off the event loop
+        actor = await run_in_threadpool(services.keys.actor, secret)
+    if actor is None:
+        raise ApiError(401, "unauthorized", "Invalid API key.")
+    return actor
+
+
 async def authenticate(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    if credentials is None:
-        raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
-    actor = services.keys.remembered(credentials.credentials)
-    if actor is None:  # loading the key reads the event store: off the event loop
-        actor = await run_in_threadpool(services.keys.actor, credentials.credentials)
-    if actor is None:
-        raise ApiError(401, "unauthorized", "Invalid API key.")
-    return actor
+    return await actor_for(services, None if credentials is None else credentials.credentials)
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]
@@ -80,39 +89,76 @@ def committed(response: Response, result: Committed[Any], commands: IdentityAppl
     response.headers[TOKEN] = str(position)
 
 
-class Reads:
-    """Reads of one read model, as fresh as the request asked. Routes that read are plain
-    functions, which FastAPI runs in a worker thread: taking a connection and waiting for the
-    model happen there, in the same trip off the event loop as the reads themselves.
+Consistency = Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"]
+TOKEN_PATTERN = r"^\d{1,19}$"  # noqa: S105 (a pattern)
 
-    ``X-Idgov-Consistency``: ``fully_consistent`` (default: everything committed before the
+
+class ConsistencyHeaders(BaseModel):
+    """``X-Idgov-Consistency``: ``fully_consistent`` (default: everything committed before the
     read began), ``at_least_as_fresh`` (with ``X-Idgov-Consistency-Token``), or
     ``minimize_latency`` (the model as it is). The position answered at is returned in
-    ``X-Idgov-Read-Position``.
-    """
+    ``X-Idgov-Read-Position``."""
+
+    consistency: Consistency | None = Field(default=None, validation_alias=CONSISTENCY)
+    token: str | None = Field(default=None, validation_alias=TOKEN, pattern=TOKEN_PATTERN)
+
+    def wanted(self) -> Wanted:
+        mode = self.consistency or ("at_least_as_fresh" if self.token else "fully_consistent")
+        if mode == "at_least_as_fresh":
+            if self.token is None:
+                raise ApiError(
+                    400,
+                    "consistency_token_required",
+                    f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
+                )
+            return int(self.token)
+        return EVERYTHING if mode == "fully_consistent" else None
+
+
+class Reads:
+    """Reads of one read model, as fresh as the request asked (see ``ConsistencyHeaders``).
+
+    Most read routes are plain functions, which FastAPI runs in a worker thread: they take a
+    connection there (``connection``), in the same trip off the event loop as their reads.
+    The access checks, the API's hottest path, are served without per-request dependencies
+    (solving them costs more than the check): ``of`` authenticates the request and reads its
+    headers as the dependencies would, and ``one`` reads on the event loop."""
 
     def __init__(
         self, services: Services, freshness: Freshness, wanted: Wanted, state: State
     ) -> None:
-        self._pool = services.reads
-        self._timeout = services.consistency_timeout
+        self._services = services
         self._freshness = freshness
         self._wanted = wanted
         self._state = state  # the middleware puts the position on the response, errors too
 
+    @classmethod
+    async def of(cls, request: Request, projection: str) -> Reads:
+        services: Services = request.app.state.services
+        credentials = await _bearer(request)
+        await actor_for(services, None if credentials is None else credentials.credentials)
+        try:
+            headers = ConsistencyHeaders.model_validate(
+                {name: request.headers.get(name) for name in (CONSISTENCY, TOKEN)}
+            )
+        except ValidationError as error:
+            raise _invalid("header", error) from None
+        return cls(services, services.freshness[projection], headers.wanted(), request.state)
+
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
         """A pooled connection, once the model is fresh enough (probed on that connection)."""
-        with self._pool.connection() as conn:
-            self._state.read_position = self._freshness.reach(self._wanted, self._timeout, conn)
+        with self._services.reads.connection() as conn:
+            timeout = self._services.consistency_timeout
+            self._state.read_position = self._freshness.reach(self._wanted, timeout, conn)
             yield conn
 
-    def one(self, statement: str, params: Sequence[Any]) -> DictRow:
+    async def one(self, statement: str, params: Sequence[Any]) -> DictRow:
         """The row of a one-row statement, sent with the freshness probe: a model already
         fresh enough answers in one round trip."""
-        with self._pool.connection() as conn:
-            row, reached = self._freshness.read_one(
-                conn, statement, params, self._wanted, self._timeout
+        async with self._services.statement_reads.connection() as conn:
+            row, reached = await self._freshness.read_one(
+                conn, statement, params, self._wanted, self._services.consistency_timeout
             )
         self._state.read_position = reached
         return row
@@ -123,27 +169,62 @@ def reads(projection: str) -> Callable[..., Awaitable[Reads]]:
         services: ServicesDep,
         request: Request,
         _: CurrentActor,
-        consistency: Annotated[
-            Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"] | None,
-            Header(alias=CONSISTENCY),
-        ] = None,
-        token: Annotated[str | None, Header(alias=TOKEN, pattern=r"^\d{1,19}$")] = None,
+        consistency: Annotated[Consistency | None, Header(alias=CONSISTENCY)] = None,
+        token: Annotated[str | None, Header(alias=TOKEN, pattern=TOKEN_PATTERN)] = None,
     ) -> Reads:
-        mode = consistency or ("at_least_as_fresh" if token else "fully_consistent")
-        wanted: Wanted
-        if mode == "at_least_as_fresh":
-            if token is None:
-                raise ApiError(
-                    400,
-                    "consistency_token_required",
-                    f"{CONSISTENCY}: at_least_as_fresh needs {TOKEN}.",
-                )
-            wanted = int(token)
-        else:
-            wanted = EVERYTHING if mode == "fully_consistent" else None
-        return Reads(services, services.freshness[projection], wanted, request.state)
+        headers = ConsistencyHeaders.model_construct(consistency=consistency, token=token)
+        return Reads(services, services.freshness[projection], headers.wanted(), request.state)
 
     return dependency
+
+
+def _invalid(where: str, error: ValidationError) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in error.errors()])
+
+
+def body(model: type[Model], raw: bytes) -> Model:
+    """A request body validated as FastAPI validates declared ones, with the same errors."""
+    if not raw:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+        )
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise _invalid("body", error) from None
+
+
+def documented(body_model: type[BaseModel]) -> dict[str, Any]:
+    """OpenAPI for a route served without dependencies: what they would have documented."""
+    headers = ConsistencyHeaders.model_json_schema()["properties"]
+    return {
+        "security": [{_bearer.scheme_name: []}],
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": headers[name]}
+            for name in (CONSISTENCY, TOKEN)
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inlined(body_model.model_json_schema())}},
+        },
+    }
+
+
+def _inlined(schema: dict[str, Any]) -> Any:
+    """A JSON schema with its ``$defs`` put in place of their references (a route's own
+    schema cannot point into the document's components)."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
 
 
 @contextmanager

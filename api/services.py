@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import TTLCache
-from psycopg import Connection
+from psycopg import AsyncConnection, Connection
 from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from domain.api_keys import digest
 from domain.application import IdentityApplication
@@ -53,6 +53,7 @@ class Services:
     commands: IdentityApplication
     keys: KnownKeys
     reads: ConnectionPool[Connection[DictRow]]
+    statement_reads: AsyncConnectionPool[AsyncConnection[DictRow]]  # served on the event loop
     freshness: dict[str, Freshness]
     consistency_timeout: float
     mode: str  # "embedded" or "kafka"

@@ -13,6 +13,9 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from api.services import KnownKeys, Services
 from domain.application import IdentityApplication
@@ -164,6 +167,30 @@ class ReadModelDatastore(PostgresDatastore):
         return after_connect
 
 
+def statement_reads(database: Database, pool_size: int) -> AsyncConnectionPool[Any]:
+    """Connections for the reads the API serves on its event loop (access checks), set up as
+    ReadModelDatastore's are. Opened and closed by the API's lifespan, inside its loop."""
+
+    async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+        await conn.execute(READ_SESSION_SETUP)
+
+    return AsyncConnectionPool(
+        make_conninfo(
+            host=database.host,
+            port=database.port,
+            dbname=database.dbname,
+            user=database.user,
+            password=database.password,
+        ),
+        min_size=1,
+        max_size=pool_size,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        configure=configure,
+        name="statement-reads",
+        open=False,
+    )
+
+
 class System:
     """One process's view of idgov: the event store, the read models and how fresh they are."""
 
@@ -270,6 +297,7 @@ class System:
             commands=self.commands,
             keys=KnownKeys(self.commands, self.settings.api_key_cache_ms / 1000),
             reads=self.reads.pool,
+            statement_reads=statement_reads(self.database, self.settings.db_pool_size),
             freshness=self.freshness,
             consistency_timeout=self.settings.consistency_timeout_ms / 1000,
             mode="kafka" if self.kafka else "embedded",

@@ -12,6 +12,7 @@ never depends on the notification alone.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import defaultdict
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import structlog
-from psycopg import Connection, sql
+from psycopg import AsyncConnection, Connection, sql
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
@@ -125,20 +126,20 @@ class Freshness:
             return self.watermark(conn)
         return self.wait_for(wanted, timeout, conn)
 
-    def read_one(
+    async def read_one(
         self,
-        conn: Connection[DictRow],
+        conn: AsyncConnection[DictRow],
         statement: str,
         params: Sequence[Any],
         wanted: Wanted,
         timeout: float,
     ) -> tuple[DictRow, int]:
         """The row of a one-row read of the model, once the model holds what ``wanted`` asks
-        for, and the watermark it was read at.
+        for, and the watermark it was read at; for reads served on an event loop.
 
         The statement is sent with the probe, so both see one snapshot: when the model is
         already fresh enough, that is the whole read. Otherwise it waits as ``reach`` does
-        and reads again."""
+        (in a worker thread, probing on a pooled connection) and reads again."""
         query = self._probed.get(statement)
         if query is None:
             probed = sql.SQL(
@@ -147,14 +148,14 @@ class Freshness:
             ).format(self._head_and_watermark, sql.SQL(statement))
             query = self._probed[statement] = probed.as_string(conn)
         seen = self._commits()
-        row = conn.execute(query, (self.streams, *params)).fetchone()
+        row = await (await conn.execute(query, (self.streams, *params))).fetchone()
         assert row is not None, "read_one's statement returns one row"
         head, reached = row.pop("probe_head"), int(row.pop("probe_position"))
         position = int(head or 0) if wanted == EVERYTHING else wanted
         if position is None or reached >= position:
             return row, reached
-        reached = self._wait(position, timeout, conn, seen, reached)
-        row = conn.execute(statement, params).fetchone()
+        reached = await asyncio.to_thread(self._wait, position, timeout, None, seen, reached)
+        row = await (await conn.execute(statement, params)).fetchone()
         assert row is not None, "read_one's statement returns one row"
         return row, reached
 

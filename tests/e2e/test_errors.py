@@ -24,6 +24,9 @@ CONSISTENCY = "X-Idgov-Consistency"
 READ_POSITION = "X-Idgov-Read-Position"
 UNKNOWN = {"org": "org_01JZZZZZZZZZZZZZZZZZZZZZZZ", "user": "user_01JZZZZZZZZZZZZZZZZZZZZZZZ"}
 UNKNOWN_MEMBERSHIP = "om_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+# The checks are served without FastAPI's dependencies: they must refuse exactly as the rest.
+CHECK = f"/authorization/organization_memberships/{UNKNOWN_MEMBERSHIP}/check"
+BATCH_CHECK = "/authorization/check/batch"
 
 
 def unique(prefix: str) -> str:
@@ -172,6 +175,54 @@ def test_malformed_consistency_headers(
     assert response.json()["errors"][0]["field"] == field
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{CONSISTENCY: "eventually"}, {TOKEN: "soon"}, {CONSISTENCY: "at_least_as_fresh"}],
+)
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (CHECK, {"permission_slug": "apps:read", "resource_id": "authz_resource_x"}),
+        (BATCH_CHECK, {"checks": [{"organization_membership_id": UNKNOWN_MEMBERSHIP}]}),
+    ],
+)
+def test_checks_refuse_consistency_headers_as_every_read_does(
+    client: httpx.Client, headers: dict[str, str], path: str, body: Any
+) -> None:
+    read = client.get(ORGS, headers=headers)
+    checked = client.post(path, headers=headers, json=body)
+    assert read.status_code in (400, 422)
+    assert (checked.status_code, checked.json()) == (read.status_code, read.json())
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "expected"),
+    [
+        (b"", 422, validation_error(("body", "required"))),
+        (b'{"permission_slug": "apps:read",', 400, None),
+        (b'["apps:read"]', 422, validation_error(("body", "invalid_type"))),
+        (
+            b'{"resource_id": "authz_resource_x"}',
+            422,
+            validation_error(("permission_slug", "required")),
+        ),
+        (
+            b'{"permission_slug": "apps:read", "resource_id": "r", "colour": "red"}',
+            422,
+            validation_error(("colour", "unknown_field")),
+        ),
+    ],
+)
+def test_a_check_validates_its_body_as_declared_bodies_are(
+    client: httpx.Client, content: bytes, status: int, expected: dict[str, Any] | None
+) -> None:
+    response = client.post(CHECK, content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == status, response.text
+    if expected is None:
+        expected = {"code": "invalid_json", "message": "The request body is not valid JSON."}
+    assert response.json() == expected
+
+
 def test_a_token_from_the_future_times_out_with_503(client: httpx.Client) -> None:
     future = str(position(client) + 1_000_000)
     response = client.get(ORGS, headers={TOKEN: future})
@@ -195,6 +246,8 @@ ENDPOINTS = [
     ("POST", MEMBERSHIPS),
     ("PUT", f"{MEMBERSHIPS}/{UNKNOWN_MEMBERSHIP}/deactivate"),
     ("DELETE", f"{MEMBERSHIPS}/{UNKNOWN_MEMBERSHIP}"),
+    ("POST", CHECK),  # its body is malformed too: a request without a key learns nothing
+    ("POST", BATCH_CHECK),
 ]
 
 
@@ -600,3 +653,21 @@ def test_unknown_routes_and_methods(client: httpx.Client) -> None:
     assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
     wrong_method = client.patch(USERS)
     assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "method_not_allowed")
+
+
+def test_the_checks_are_documented_as_routes_with_dependencies_are(client: httpx.Client) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    discovery = paths[
+        "/authorization/organization_memberships/{organization_membership_id}/resources"
+    ]
+    for path in (
+        "/authorization/organization_memberships/{organization_membership_id}/check",
+        BATCH_CHECK,
+    ):
+        check = paths[path]["post"]
+        assert check["security"] == discovery["get"]["security"]
+        headers = {p["name"] for p in check["parameters"] if p["in"] == "header"}
+        assert headers == {CONSISTENCY, TOKEN}
+        body = check["requestBody"]["content"]["application/json"]["schema"]
+        assert "$ref" not in str(body)  # whole, with no reference left dangling
+        assert body["required"] in (["permission_slug"], ["checks"])

@@ -3,6 +3,7 @@ skipped by position, dead letters, consumer groups, and the watermark over parti
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import DictRow, dict_row
 
 from api.routes.health import snapshot
 from consumers.messages import Message, decode
@@ -410,8 +412,13 @@ def test_a_read_sent_with_its_probe_is_read_again_once_the_model_has_caught_up(
             ]
 
         def read(wanted: Wanted, timeout: float) -> tuple[int, int]:
-            with system.reads.pool.connection() as conn:
-                row, reached = freshness.read_one(conn, count, (), wanted, timeout)
+            async def on_an_event_loop() -> tuple[DictRow, int]:
+                async with await psycopg.AsyncConnection.connect(
+                    database_url, autocommit=True, row_factory=dict_row
+                ) as conn:
+                    return await freshness.read_one(conn, count, (), wanted, timeout)
+
+            row, reached = asyncio.run(on_an_event_loop())
             return row["organizations"], reached
 
         view.apply_batch(deliveries(partitions[0]))
