@@ -156,10 +156,13 @@ class Reads:
     async def one(self, statement: str, params: Sequence[Any]) -> DictRow:
         """The row of a one-row statement, sent with the freshness probe: a model already
         fresh enough answers in one round trip."""
-        async with self._services.statement_reads.connection() as conn:
-            row, reached = await self._freshness.read_one(
-                conn, statement, params, self._wanted, self._services.consistency_timeout
-            )
+        row, reached = await self._freshness.read_one(
+            self._services.statement_reads,
+            statement,
+            params,
+            self._wanted,
+            self._services.consistency_timeout,
+        )
         self._state.read_position = reached
         return row
 
@@ -182,7 +185,7 @@ def _invalid(where: str, error: ValidationError) -> RequestValidationError:
     return RequestValidationError([{**e, "loc": (where, *e["loc"])} for e in error.errors()])
 
 
-def body(model: type[Model], raw: bytes) -> Model:
+def request_body(model: type[Model], raw: bytes) -> Model:
     """A request body validated as FastAPI validates declared ones, with the same errors."""
     if not raw:
         raise RequestValidationError(
@@ -211,8 +214,8 @@ def documented(body_model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _inlined(schema: dict[str, Any]) -> Any:
-    """A JSON schema with its ``$defs`` put in place of their references (a route's own
-    schema cannot point into the document's components)."""
+    """A JSON schema with its ``$defs`` put in place of their references: the nested models
+    are not among the document's components, which list only what declared routes name."""
     definitions = schema.pop("$defs", {})
 
     def resolve(node: Any) -> Any:

@@ -16,13 +16,13 @@ import asyncio
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import structlog
 from psycopg import AsyncConnection, Connection, sql
 from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from projections.base import ADVANCED_CHANNEL, watermark_sql
 
@@ -43,6 +43,8 @@ class Wakeups:
         self._commits: defaultdict[str, int] = defaultdict(int)  # per model, since start
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Waits on event loops, woken from the listening thread.
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     def start(self) -> None:
         with self._changed:
@@ -60,6 +62,21 @@ class Wakeups:
         """Until ``model`` has had a commit since ``commits`` returned ``seen``, or timeout."""
         with self._changed:
             self._changed.wait_for(lambda: self._commits[model] != seen, timeout)
+
+    async def wait_async(self, model: str, seen: int, timeout: float) -> None:
+        """``wait``, on an event loop, without holding a thread."""
+        woken = (asyncio.get_running_loop(), asyncio.Event())
+        with self._changed:
+            if self._commits[model] != seen:
+                return
+            self._waiting.add(woken)
+        try:
+            await asyncio.wait_for(woken[1].wait(), timeout)
+        except TimeoutError:
+            pass
+        finally:
+            with self._changed:
+                self._waiting.discard(woken)
 
     def close(self) -> None:
         self._stop.set()
@@ -87,6 +104,8 @@ class Wakeups:
                 for model in models:
                     self._commits[model] += 1
                 self._changed.notify_all()
+                for loop, event in self._waiting:
+                    loop.call_soon_threadsafe(event.set)
 
 
 class NotFreshEnough(Exception):
@@ -128,7 +147,7 @@ class Freshness:
 
     async def read_one(
         self,
-        conn: AsyncConnection[DictRow],
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
         statement: str,
         params: Sequence[Any],
         wanted: Wanted,
@@ -138,24 +157,40 @@ class Freshness:
         for, and the watermark it was read at; for reads served on an event loop.
 
         The statement is sent with the probe, so both see one snapshot: when the model is
-        already fresh enough, that is the whole read. Otherwise it waits as ``reach`` does
-        (in a worker thread, probing on a pooled connection) and reads again."""
+        already fresh enough, that is the whole read. Otherwise it waits as ``reach`` does,
+        without holding a connection or a thread, and reads again."""
         query = self._probed.get(statement)
-        if query is None:
-            probed = sql.SQL(
-                "SELECT probe.head AS probe_head, probe.position AS probe_position, read.*"
-                " FROM ({0}) probe CROSS JOIN LATERAL ({1}) read"
-            ).format(self._head_and_watermark, sql.SQL(statement))
-            query = self._probed[statement] = probed.as_string(conn)
-        seen = self._commits()
-        row = await (await conn.execute(query, (self.streams, *params))).fetchone()
+        async with pool.connection() as conn:
+            if query is None:
+                probed = sql.SQL(
+                    "SELECT probe.head AS probe_head, probe.position AS probe_position, read.*"
+                    " FROM ({0}) probe CROSS JOIN LATERAL ({1}) read"
+                ).format(self._head_and_watermark, sql.SQL(statement))
+                query = self._probed[statement] = probed.as_string(conn)
+            seen = self._commits()
+            row = await (await conn.execute(query, (self.streams, *params))).fetchone()
         assert row is not None, "read_one's statement returns one row"
         head, reached = row.pop("probe_head"), int(row.pop("probe_position"))
         position = int(head or 0) if wanted == EVERYTHING else wanted
         if position is None or reached >= position:
             return row, reached
-        reached = await asyncio.to_thread(self._wait, position, timeout, None, seen, reached)
-        row = await (await conn.execute(statement, params)).fetchone()
+        deadline = time.monotonic() + timeout
+        for pause in _pauses(deadline):
+            if reached >= position:
+                break
+            if pause is None:
+                raise NotFreshEnough(self.projection, position, reached)
+            if self.wakeups:
+                await self.wakeups.wait_async(self.projection, seen, pause)
+            else:
+                await asyncio.sleep(pause)
+            seen = self._commits()
+            async with pool.connection() as conn:
+                probe = await (await conn.execute(self._query, (self.streams,))).fetchone()
+            assert probe is not None  # an aggregate without GROUP BY: always one row
+            reached = int(probe["position"])
+        async with pool.connection() as conn:
+            row = await (await conn.execute(statement, params)).fetchone()
         assert row is not None, "read_one's statement returns one row"
         return row, reached
 
@@ -189,16 +224,15 @@ class Freshness:
         """From a probe that found ``reached`` after ``seen`` commits: wait for a commit (or
         a pause) before each probe that follows."""
         deadline = time.monotonic() + timeout
-        delay = 0.001
-        while reached < position:
-            if time.monotonic() >= deadline:
+        for pause in _pauses(deadline):
+            if reached >= position:
+                break
+            if pause is None:
                 raise NotFreshEnough(self.projection, position, reached)
-            pause = min(delay, max(0.0, deadline - time.monotonic()))
             if self.wakeups:
                 self.wakeups.wait(self.projection, seen, pause)
             else:
                 time.sleep(pause)
-            delay = min(delay * 2, 0.05)
             seen = self._commits()
             reached = self.watermark(conn)
         return reached
@@ -214,3 +248,13 @@ class Freshness:
         row = conn.execute(query, (self.streams,)).fetchone()
         assert row is not None  # an aggregate without GROUP BY: always one row
         return row
+
+
+def _pauses(deadline: float) -> Iterator[float | None]:
+    """How long a waiting read pauses before each probe: growing from 1 ms to 50 ms, cut
+    short by a commit to its model; None once the deadline has passed."""
+    delay = 0.001
+    while True:
+        left = deadline - time.monotonic()
+        yield min(delay, left) if left > 0 else None
+        delay = min(delay * 2, 0.05)

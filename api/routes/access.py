@@ -17,10 +17,10 @@ from api.deps import (
     Pagination,
     Reads,
     ServicesDep,
-    body,
     committed,
     documented,
     read_after,
+    request_body,
 )
 from api.errors import ApiError
 from api.models.authorization import PermissionPublic, render_permission
@@ -107,7 +107,9 @@ async def check(organization_membership_id: str, request: Request) -> Response:
     """Served without per-request dependencies (see ``Reads``): one statement, freshness probe
     included, on the event loop."""
     reads = await Reads.of(request, "access")
-    checked = _check_request(organization_membership_id, body(CheckRequest, await request.body()))
+    checked = _check_request(
+        organization_membership_id, request_body(CheckRequest, await request.body())
+    )
     row = await reads.one(queries.CHECK, queries.check_params(checked))
     if row["organization_id"] is None:
         raise _membership_not_found(organization_membership_id)
@@ -124,7 +126,7 @@ async def check_many(request: Request) -> Response:
     one statement (served as ``check`` is). A check naming an unknown membership or resource
     is answered ``authorized: false``."""
     reads = await Reads.of(request, "access")
-    checks = body(BatchCheckRequest, await request.body()).checks
+    checks = request_body(BatchCheckRequest, await request.body()).checks
     requests = [_check_request(item.organization_membership_id, item) for item in checks]
     row = await reads.one(queries.CHECK_MANY, queries.check_many_params(requests))
     return JSONResponse({"object": "list", "data": [{"authorized": a} for a in row["answers"]]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,13 +14,14 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
 
 from api.routes.health import snapshot
 from consumers.messages import Message, decode
 from consumers.relay import Relay, new_producer, partition_for
 from consumers.worker import ProjectionWorker
 from idgov.bootstrap import System
-from projections.base import BatchResult, ProjectionView, kafka_stream
+from projections.base import ADVANCED_CHANNEL, BatchResult, ProjectionView, kafka_stream
 from projections.freshness import EVERYTHING, Freshness, NotFreshEnough, Wanted
 from tests.integration.support import (
     CONTEXT,
@@ -413,10 +415,10 @@ def test_a_read_sent_with_its_probe_is_read_again_once_the_model_has_caught_up(
 
         def read(wanted: Wanted, timeout: float) -> tuple[int, int]:
             async def on_an_event_loop() -> tuple[DictRow, int]:
-                async with await psycopg.AsyncConnection.connect(
-                    database_url, autocommit=True, row_factory=dict_row
-                ) as conn:
-                    return await freshness.read_one(conn, count, (), wanted, timeout)
+                async with AsyncConnectionPool(
+                    database_url, kwargs={"autocommit": True, "row_factory": dict_row}
+                ) as pool:
+                    return await freshness.read_one(pool, count, (), wanted, timeout)
 
             row, reached = asyncio.run(on_an_event_loop())
             return row["organizations"], reached
@@ -470,6 +472,29 @@ def test_a_committed_batch_wakes_the_reads_waiting_for_its_model(
         wakeups.wait("dir_wake", listening, timeout=30)
         assert wakeups.commits("dir_wake") == listening + 1
         assert wakeups.commits("directory") == 0  # another model's waits sleep on
+
+        # A wait on an event loop (the checks') is woken the same way, holding no thread.
+        async def waited_on_a_loop(seen: int, timeout: float) -> float:
+            started = time.monotonic()
+            await wakeups.wait_async("dir_wake", seen, timeout)
+            return time.monotonic() - started
+
+        seen = wakeups.commits("dir_wake")
+        assert asyncio.run(waited_on_a_loop(seen, 0.3)) >= 0.3  # nothing committed: no wake
+        notify = threading.Timer(0.2, _notify_advanced, (database_url, "dir_wake"))
+        notify.start()
+        try:
+            waited = asyncio.run(waited_on_a_loop(seen, 30))
+        finally:
+            notify.join()
+        assert wakeups.commits("dir_wake") == seen + 1
+        assert waited < 10  # woken by the commit, long before the timeout
+
+
+def _notify_advanced(database_url: str, model: str) -> None:
+    """What ``ProjectionView.apply_batch`` sends when it commits a batch to ``model``."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_notify(%s, %s)", (ADVANCED_CHANNEL, model))
 
 
 def test_an_external_id_moved_between_organizations_applies_in_any_partition_order(
