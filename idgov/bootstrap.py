@@ -13,7 +13,6 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -136,14 +135,7 @@ SCHEMA_LOCK_KEY = 0x1D60_5C7E
 def schema_lock(database: Database) -> Iterator[None]:
     """One process at a time creates or updates tables: processes starting together would
     otherwise collide in PostgreSQL's catalog ("tuple concurrently updated")."""
-    with psycopg.connect(
-        host=database.host,
-        port=database.port,
-        dbname=database.dbname,
-        user=database.user,
-        password=database.password,
-        autocommit=True,
-    ) as conn:
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         yield  # released with the session
 
@@ -175,13 +167,7 @@ def statement_reads(database: Database, pool_size: int) -> AsyncConnectionPool[A
         await conn.execute(READ_SESSION_SETUP)
 
     return AsyncConnectionPool(
-        make_conninfo(
-            host=database.host,
-            port=database.port,
-            dbname=database.dbname,
-            user=database.user,
-            password=database.password,
-        ),
+        database.conninfo,
         min_size=1,
         max_size=pool_size,
         kwargs={"autocommit": True, "row_factory": dict_row},
@@ -281,15 +267,7 @@ class System:
         return tracking
 
     def _listening_connection(self) -> psycopg.Connection[Any]:
-        database = self.database
-        return psycopg.connect(
-            host=database.host,
-            port=database.port,
-            dbname=database.dbname,
-            user=database.user,
-            password=database.password,
-            autocommit=True,
-        )
+        return psycopg.connect(self.database.conninfo, autocommit=True)
 
     def services(self) -> Services:
         self.wakeups.start()  # reads wait for the models here (commands' cascades too)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,17 @@ class Database:
             dbname=str(params.get("dbname") or "postgres"),
             user=str(params.get("user") or os.environ.get("USER", "postgres")),
             password=str(params.get("password") or ""),
+        )
+
+    @property
+    def conninfo(self) -> str:
+        """For connections idgov opens itself, outside eventsourcing's pools."""
+        return make_conninfo(
+            host=self.host,
+            port=self.port,
+            dbname=self.dbname,
+            user=self.user,
+            password=self.password,
         )
 
     def eventsourcing_env(self, pool_size: int) -> dict[str, str]:
