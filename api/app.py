@@ -10,6 +10,7 @@ from starlette.types import Lifespan
 
 from api import errors
 from api.context import RequestContext
+from api.lane import CheckLane
 from api.routes import (
     access,
     group_roles,
@@ -49,6 +50,8 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         version="0.1.0",
     )
     app.state.services = services
+    # The last added runs first: the request context wraps the lane's answers too.
+    app.add_middleware(CheckLane, services=services)
     app.add_middleware(RequestContext)
     errors.install(app)
     # Routes match in order: access checks, the hottest path by far, first.

@@ -10,10 +10,11 @@ from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from psycopg import Connection
 from psycopg.rows import DictRow
 from pydantic import BaseModel, Field, ValidationError
-from starlette.datastructures import State
+from starlette.datastructures import Headers, State
 
 from api.context import event_context
 from api.errors import ApiError
@@ -50,12 +51,13 @@ Commands = Annotated[IdentityApplication, Depends(get_commands)]
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def actor_for(services: Services, secret: str | None) -> Actor:
-    """The actor of an API key (the bearer credentials), or 401."""
+async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
+    """The actor of an API key (the bearer credentials), or 401; with ``load=False``, 401 for
+    a key not remembered too (for callers that must not block)."""
     if secret is None:
         raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
     actor = services.keys.remembered(secret)
-    if actor is None:  # loading the key reads the event store: off the event loop
+    if actor is None and load:  # loading the key reads the event store: off the event loop
         actor = await run_in_threadpool(services.keys.actor, secret)
     if actor is None:
         raise ApiError(401, "unauthorized", "Invalid API key.")
@@ -121,36 +123,55 @@ class Reads:
     Most read routes are plain functions, which FastAPI runs in a worker thread: they take a
     connection there (``connection``), in the same trip off the event loop as their reads.
     The access checks, the API's hottest path, are served without per-request dependencies
-    (solving them costs more than the check): ``of`` authenticates the request and reads its
-    headers as the dependencies would, and ``one`` reads on the event loop."""
+    (solving them costs more than the check): ``asked`` authenticates the request and reads
+    its headers as the dependencies would, and ``one`` reads on the event loop.
+
+    A read that must not wait (``wait=False``) fails at once where it would wait: with 401 for
+    an API key it would have to load, with ``NotFreshEnough`` when the model is behind."""
 
     def __init__(
-        self, services: Services, freshness: Freshness, wanted: Wanted, state: State
+        self,
+        services: Services,
+        freshness: Freshness,
+        wanted: Wanted,
+        state: State,
+        wait: bool = True,
     ) -> None:
         self._services = services
         self._freshness = freshness
         self._wanted = wanted
         self._state = state  # the middleware puts the position on the response, errors too
+        self._timeout = services.consistency_timeout if wait else 0.0
 
     @classmethod
-    async def of(cls, request: Request, projection: str) -> Reads:
-        services: Services = request.app.state.services
-        credentials = await _bearer(request)
-        await actor_for(services, None if credentials is None else credentials.credentials)
+    async def asked(
+        cls,
+        services: Services,
+        headers: Headers,
+        state: State,
+        projection: str,
+        *,
+        wait: bool = True,
+    ) -> Reads:
+        """The reads a request's headers ask for, once its API key is known good."""
+        scheme, credentials = get_authorization_scheme_param(headers.get("Authorization"))
+        secret = credentials if scheme.lower() == "bearer" and credentials else None
+        await actor_for(services, secret, load=wait)
         try:
-            headers = ConsistencyHeaders.model_validate(
-                {name: request.headers.get(name) for name in (CONSISTENCY, TOKEN)}
+            consistency = ConsistencyHeaders.model_validate(
+                {name: headers.get(name) for name in (CONSISTENCY, TOKEN)}
             )
         except ValidationError as error:
             raise _invalid("header", error) from None
-        return cls(services, services.freshness[projection], headers.wanted(), request.state)
+        freshness = services.freshness[projection]
+        return cls(services, freshness, consistency.wanted(), state, wait)
 
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
         """A pooled connection, once the model is fresh enough (probed on that connection)."""
         with self._services.reads.connection() as conn:
-            timeout = self._services.consistency_timeout
-            self._state.read_position = self._freshness.reach(self._wanted, timeout, conn)
+            position = self._freshness.reach(self._wanted, self._timeout, conn)
+            self._state.read_position = position
             yield conn
 
     async def one(self, statement: str, params: Sequence[Any]) -> DictRow:
@@ -161,7 +182,7 @@ class Reads:
             statement,
             params,
             self._wanted,
-            self._services.consistency_timeout,
+            self._timeout,
         )
         self._state.read_position = reached
         return row

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from psycopg import Connection
 from psycopg.rows import DictRow
+from starlette.datastructures import Headers, State
 
 from api.deps import (
     AccessReads,
@@ -38,6 +39,7 @@ from api.models.resources import (
     render_assignment,
     render_resource,
 )
+from api.services import Services
 from domain.errors import NotFound
 from domain.resources import Resource
 from projections.access import queries
@@ -100,22 +102,42 @@ def _check_request(membership_id: str, asked: CheckRequest) -> queries.CheckRequ
     )
 
 
+async def answer_check(
+    services: Services,
+    membership_id: str,
+    headers: Headers,
+    body: bytes,
+    state: State,
+    *,
+    wait: bool = True,
+) -> dict[str, bool]:
+    """One check, in one statement with its freshness probe, on the event loop: what the check
+    route answers, and what ``CheckLane`` answers without the route (``wait=False``)."""
+    reads = await Reads.asked(services, headers, state, "access", wait=wait)
+    checked = _check_request(membership_id, request_body(CheckRequest, body))
+    row = await reads.one(queries.CHECK, queries.check_params(checked))
+    if row["organization_id"] is None:
+        raise _membership_not_found(membership_id)
+    if row["resource_id"] is None:
+        raise NotFound(RESOURCE_NOT_FOUND)
+    return {"authorized": row["authorized"]}
+
+
 @router.post(
     MEMBERSHIP + "/check", response_model=CheckResponse, openapi_extra=documented(CheckRequest)
 )
 async def check(organization_membership_id: str, request: Request) -> Response:
-    """Served without per-request dependencies (see ``Reads``): one statement, freshness probe
-    included, on the event loop."""
-    reads = await Reads.of(request, "access")
-    checked = _check_request(
-        organization_membership_id, request_body(CheckRequest, await request.body())
+    """Served without per-request dependencies (see ``Reads``); most checks never reach this
+    route: ``CheckLane`` answers them first, and leaves it the rest (errors, and waits for the
+    model)."""
+    answer = await answer_check(
+        request.app.state.services,
+        organization_membership_id,
+        request.headers,
+        await request.body(),
+        request.state,
     )
-    row = await reads.one(queries.CHECK, queries.check_params(checked))
-    if row["organization_id"] is None:
-        raise _membership_not_found(organization_membership_id)
-    if row["resource_id"] is None:
-        raise NotFound(RESOURCE_NOT_FOUND)
-    return JSONResponse({"authorized": row["authorized"]})
+    return JSONResponse(answer)
 
 
 @router.post(
@@ -125,7 +147,8 @@ async def check_many(request: Request) -> Response:
     """idgov extension: up to 100 checks, answered in request order at one read position, in
     one statement (served as ``check`` is). A check naming an unknown membership or resource
     is answered ``authorized: false``."""
-    reads = await Reads.of(request, "access")
+    services = request.app.state.services
+    reads = await Reads.asked(services, request.headers, request.state, "access")
     checks = request_body(BatchCheckRequest, await request.body()).checks
     requests = [_check_request(item.organization_membership_id, item) for item in checks]
     row = await reads.one(queries.CHECK_MANY, queries.check_many_params(requests))
