@@ -10,7 +10,7 @@
 #   make typecheck   mypy
 #   make kafka-start / kafka-stop   a broker for manual use (KAFKA_PORT, default 19092)
 #   make clean       remove .venv, caches and broker run directories
-#   make distclean   clean, and remove the downloaded broker jars too
+#   make distclean   clean, and remove the downloaded broker jars and the built vegeta too
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -70,4 +70,4 @@ clean:
 	find . -maxdepth 2 -name '*.egg-info' -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf deploy/kafka/lib
+	rm -rf deploy/kafka/lib .bench

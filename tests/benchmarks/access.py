@@ -10,6 +10,8 @@ resource trees, users, memberships and role assignments is written into the even
 - over HTTP, checks in a closed loop (max throughput) and paced (open loop, a fixed rate,
   latency from each request's slot), with and without concurrent role changes, in both
   consistency modes, and the batch endpoint; against the API's cheapest request (a 401);
+- the paced loads again at a constant rate from vegeta (vegeta.py), a Go client whose own
+  CPU does not hold the server back;
 - discovery (children of a workspace the membership can act on) and effective permissions.
 
 Every answer is checked against the data set held in memory, so a fast wrong answer
@@ -19,6 +21,7 @@ shows as an error, not as a good number.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import threading
 import time
@@ -34,7 +37,7 @@ from psycopg_pool import ConnectionPool
 from idgov.bootstrap import READ_SESSION_SETUP
 from projections.access import queries
 from projections.pagination import PageRequest
-from tests.benchmarks import access_data, machine, probes, services
+from tests.benchmarks import access_data, machine, probes, services, vegeta
 from tests.benchmarks.access_data import PERMISSIONS, DataSet
 from tests.benchmarks.backlog import application
 from tests.benchmarks.config import Config
@@ -43,11 +46,13 @@ from tests.benchmarks.light_http import LightClient, LightResponse
 from tests.benchmarks.paced import PacedResult, run_paced
 from tests.benchmarks.report import Report, Row, say
 from tests.benchmarks.timing import Deadline, Latencies, Progress, watch_catch_up
+from tests.benchmarks.vegeta import Hit, Target
 from tests.helpers import delete_topics, fresh_database
 from tests.servers import Server, kafka_stack
 
 SECTION = "access"
 CONSISTENCY = "X-Idgov-Consistency"
+REQUEST_ID = "X-Request-Id"
 DEFAULT, FAST = "fully_consistent", "minimize_latency"
 BATCH = 100  # checks per batch request, the endpoint's maximum
 MEMBERSHIP = "/authorization/organization_memberships/{}"
@@ -825,6 +830,85 @@ def over_http(
             _writer_row(report, writer, f"during the {mode} checks at {rate:,.0f}/s")
 
 
+def _check_targets(server: Server, checks: Sequence[Check], consistency: str) -> list[Target]:
+    """One target per check, numbered in its request id (echoed back) to verify its answer."""
+    headers = {
+        "Authorization": f"Bearer {server.api_key}",
+        "Content-Type": "application/json",
+        **_headers(consistency),
+    }
+    return [
+        Target(
+            "POST",
+            server.base_url + MEMBERSHIP.format(check.membership_id) + "/check",
+            {**headers, REQUEST_ID: f"check-{number}"},
+            json.dumps(check.body()).encode(),
+        )
+        for number, check in enumerate(checks)
+    ]
+
+
+def _verify(hits: Sequence[Hit], checks: Sequence[Check], verdicts: Verdicts) -> None:
+    for hit in hits:
+        if hit.status == 200:
+            number = int(hit.headers[REQUEST_ID.lower()].removeprefix("check-"))
+            verdicts.record(checks[number], bool(json.loads(hit.body)["authorized"]))
+
+
+def _constant_row(
+    report: Report, name: str, rate: float, seconds: float, hits: Sequence[Hit], expected: int
+) -> str:
+    """A row for a constant-rate load; returns its note, for more to be added."""
+    failed = [hit for hit in hits if hit.status != expected]
+    note = f"{len(hits) - len(failed)}/{len(hits)} ok"
+    scheduled = round(rate * seconds)
+    if len(hits) < scheduled:  # every connection was waiting for the server
+        note += f"; {scheduled - len(hits)} of {scheduled} never sent: the server fell behind"
+    if failed:
+        note += f", {len(failed)} failed (first: {failed[0].status} {failed[0].error})"
+    latency = Latencies.of([hit.latency_s for hit in hits])
+    row = Row(SECTION, f"{name}, vegeta {rate:,.0f}/s", len(hits) / seconds, "req", latency)
+    report.add(row)
+    report.detail(f"{SECTION}: {row.measurement}", latency)
+    return note
+
+
+def at_constant_rate(
+    server: Server, data: DataSet, checks: list[Check], config: Config, report: Report
+) -> None:
+    """The paced loads again, from vegeta, whose own CPU does not hold the server back."""
+    vegeta_path = vegeta.binary()
+    if vegeta_path is None:
+        report.warnings.append(f"{SECTION}: no Go to build vegeta: constant-rate rows left out")
+        return
+    rate, seconds = config.access_rate, config.access_paced_s
+    say(f"{SECTION}: HTTP checks at a constant {rate:,.0f}/s from vegeta, {seconds:.0f} s each")
+    floor = [Target("GET", server.base_url + "/organizations")]
+    hits = vegeta.attack(vegeta_path, floor, rate, seconds)
+    note = _constant_row(report, "GET 401 (no key)", rate, seconds, hits, 401)
+    report.rows[-1].note = f"{note}; the floor: client and server without the database"
+    for mode, write_rate in itertools.product((DEFAULT, FAST), (0.0, config.access_write_rate)):
+        name = f"POST check, {mode}" + (f", {write_rate:.0f} writes/s" if write_rate else "")
+        targets = _check_targets(server, checks, mode)
+        verdicts = Verdicts()
+        with ExitStack() as writing:
+            writer = (
+                writing.enter_context(Writer(server, data, write_rate, SEED + 2))
+                if write_rate
+                else None
+            )
+            hits = vegeta.attack(vegeta_path, targets, rate, seconds)
+        note = _constant_row(report, name, rate, seconds, hits, 200)
+        _verify(hits, checks, verdicts)
+        if writer is None:
+            report.rows[-1].note = f"{note}; {verdicts.note()}"
+            _report_wrong(report, name, verdicts)
+        else:  # not verified: the writes change some answers while the checks run
+            share = verdicts.allowed / max(1, verdicts.answered)
+            report.rows[-1].note = f"{note}; {share:.0%} allowed"
+            _writer_row(report, writer, f"during the {mode} checks at {rate:,.0f}/s")
+
+
 def _writer_row(report: Report, writer: Writer, during: str) -> None:
     service = Latencies.of(writer.service)
     note = (
@@ -910,6 +994,7 @@ def access_checks(admin_url: str, bootstrap: str, config: Config, report: Report
         in_process(database_url, data, checks, config, report)
         machine_busy(report, "the HTTP checks")
         over_http(server, data, checks, config, report)
+        at_constant_rate(server, data, checks, config, report)
         machine_busy(report, "discovery over HTTP")
         discovery_over_http(server, data, config, report)
         say(f"{SECTION}: stopping")
