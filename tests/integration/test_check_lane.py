@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.exceptions import WebSocketRequestValidationError
 from starlette.types import Message, Receive, Scope, Send
 
+from api.app import create_app
+from api.errors import ANSWERED
 from api.lane import CheckLane
 from api.services import Services
 from consumers.follower import follow
@@ -211,3 +214,10 @@ def test_other_requests_pass_the_lane_untouched(scene: Scene, method: str, path:
     body = scene.body()
     behind, _, _ = _request(scene, path, body, method=method)
     assert behind.reached == [(path, body)]
+
+
+def test_the_lane_falls_through_on_every_error_the_app_answers(scene: Scene) -> None:
+    """Any other error reaching the lane would be answered 500, not as the app answers it."""
+    websocket_only = WebSocketRequestValidationError
+    handled = set(create_app(scene.services).exception_handlers) - {Exception, websocket_only}
+    assert handled == set(ANSWERED)
