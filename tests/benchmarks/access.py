@@ -11,7 +11,8 @@ resource trees, users, memberships and role assignments is written into the even
   latency from each request's slot), with and without concurrent role changes, in both
   consistency modes, and the batch endpoint; against the API's cheapest request (a 401);
 - the paced loads again at a constant rate from vegeta (vegeta.py), a Go client whose own
-  CPU does not hold the server back;
+  CPU does not hold the server back, with a second floor: a bare check (bare_check.py), the
+  check's statement behind uvicorn and nothing else;
 - discovery (children of a workspace the membership can act on) and effective permissions.
 
 Every answer is checked against the data set held in memory, so a fast wrong answer
@@ -23,11 +24,14 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -47,10 +51,11 @@ from tests.benchmarks.paced import PacedResult, run_paced
 from tests.benchmarks.report import Report, Row, say
 from tests.benchmarks.timing import Deadline, Latencies, Progress, watch_catch_up
 from tests.benchmarks.vegeta import Hit, Target
-from tests.helpers import delete_topics, fresh_database
+from tests.helpers import delete_topics, free_port, fresh_database, wait_for_port
 from tests.servers import Server, kafka_stack
 
 SECTION = "access"
+ROOT = Path(__file__).resolve().parents[2]
 CONSISTENCY = "X-Idgov-Consistency"
 REQUEST_ID = "X-Request-Id"
 DEFAULT, FAST = "fully_consistent", "minimize_latency"
@@ -830,17 +835,19 @@ def over_http(
             _writer_row(report, writer, f"during the {mode} checks at {rate:,.0f}/s")
 
 
-def _check_targets(server: Server, checks: Sequence[Check], consistency: str) -> list[Target]:
+def _check_targets(
+    base_url: str, api_key: str, checks: Sequence[Check], consistency: str
+) -> list[Target]:
     """One target per check, numbered in its request id (echoed back) to verify its answer."""
     headers = {
-        "Authorization": f"Bearer {server.api_key}",
+        "Authorization": f"Bearer {api_key}",
         "Content-Type": "application/json",
         **_headers(consistency),
     }
     return [
         Target(
             "POST",
-            server.base_url + MEMBERSHIP.format(check.membership_id) + "/check",
+            base_url + MEMBERSHIP.format(check.membership_id) + "/check",
             {**headers, REQUEST_ID: f"check-{number}"},
             json.dumps(check.body()).encode(),
         )
@@ -856,57 +863,82 @@ def _verify(hits: Sequence[Hit], checks: Sequence[Check], verdicts: Verdicts) ->
 
 
 def _constant_row(
-    report: Report, name: str, rate: float, seconds: float, hits: Sequence[Hit], expected: int
-) -> str:
-    """A row for a constant-rate load; returns its note, for more to be added."""
+    report: Report,
+    name: str,
+    rate: float,
+    seconds: float,
+    hits: Sequence[Hit],
+    expected: int,
+    note: str,
+) -> None:
     failed = [hit for hit in hits if hit.status != expected]
-    note = f"{len(hits) - len(failed)}/{len(hits)} ok"
+    parts = [f"{len(hits) - len(failed)}/{len(hits)} ok"]
     scheduled = round(rate * seconds)
     if len(hits) < scheduled:  # every connection was waiting for the server
-        note += f"; {scheduled - len(hits)} of {scheduled} never sent: the server fell behind"
+        parts.append(f"{scheduled - len(hits)} of {scheduled} never sent: the server fell behind")
     if failed:
-        note += f", {len(failed)} failed (first: {failed[0].status} {failed[0].error})"
+        parts.append(f"{len(failed)} failed (first: {failed[0].status} {failed[0].error})")
     latency = Latencies.of([hit.latency_s for hit in hits])
-    row = Row(SECTION, f"{name}, vegeta {rate:,.0f}/s", len(hits) / seconds, "req", latency)
-    report.add(row)
-    report.detail(f"{SECTION}: {row.measurement}", latency)
-    return note
+    parts.append(note)
+    name = f"{name}, vegeta {rate:,.0f}/s"
+    report.add(Row(SECTION, name, len(hits) / seconds, "req", latency, note="; ".join(parts)))
+    report.detail(f"{SECTION}: {name}", latency)
+
+
+@contextmanager
+def bare_check(server: Server, workers: int) -> Iterator[str]:
+    """The bare check app (bare_check.py) on the benchmark's database; yields its base URL."""
+    port = free_port()
+    app = "tests.benchmarks.bare_check:create"
+    command = [sys.executable, "-m", "uvicorn", "--factory", app, "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=server.env, cwd=ROOT)
+    try:
+        wait_for_port("127.0.0.1", port, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def at_constant_rate(
     server: Server, data: DataSet, checks: list[Check], config: Config, report: Report
 ) -> None:
-    """The paced loads again, from vegeta, whose own CPU does not hold the server back."""
+    """The paced loads again, from vegeta, whose own CPU does not hold the server back; with
+    two floors at the same rate: the API's cheapest request, and a bare check."""
     vegeta_path = vegeta.binary()
     if vegeta_path is None:
         report.warnings.append(f"{SECTION}: no Go to build vegeta: constant-rate rows left out")
         return
     rate, seconds = config.access_rate, config.access_paced_s
     say(f"{SECTION}: HTTP checks at a constant {rate:,.0f}/s from vegeta, {seconds:.0f} s each")
-    floor = [Target("GET", server.base_url + "/organizations")]
-    hits = vegeta.attack(vegeta_path, floor, rate, seconds)
-    note = _constant_row(report, "GET 401 (no key)", rate, seconds, hits, 401)
-    report.rows[-1].note = f"{note}; the floor: client and server without the database"
+    hits = vegeta.attack(
+        vegeta_path, [Target("GET", server.base_url + "/organizations")], rate, seconds
+    )
+    note = "the floor: client and server without the database"
+    _constant_row(report, "GET 401 (no key)", rate, seconds, hits, 401, note)
+    with bare_check(server, config.api_workers) as base_url:
+        targets = _check_targets(base_url, server.api_key, checks, DEFAULT)
+        vegeta.attack(vegeta_path, targets, rate / 4, 2)  # as warm as idgov's API is by now
+        hits = vegeta.attack(vegeta_path, targets, rate, seconds)
+    note = "the floor for a check: uvicorn and the check's statement, nothing else (bare_check.py)"
+    _constant_row(report, "bare check", rate, seconds, hits, 200, note)
     for mode, write_rate in itertools.product((DEFAULT, FAST), (0.0, config.access_write_rate)):
         name = f"POST check, {mode}" + (f", {write_rate:.0f} writes/s" if write_rate else "")
-        targets = _check_targets(server, checks, mode)
+        targets = _check_targets(server.base_url, server.api_key, checks, mode)
         verdicts = Verdicts()
-        with ExitStack() as writing:
-            writer = (
-                writing.enter_context(Writer(server, data, write_rate, SEED + 2))
-                if write_rate
-                else None
-            )
+        if not write_rate:
             hits = vegeta.attack(vegeta_path, targets, rate, seconds)
-        note = _constant_row(report, name, rate, seconds, hits, 200)
-        _verify(hits, checks, verdicts)
-        if writer is None:
-            report.rows[-1].note = f"{note}; {verdicts.note()}"
+            _verify(hits, checks, verdicts)
+            _constant_row(report, name, rate, seconds, hits, 200, verdicts.note())
             _report_wrong(report, name, verdicts)
-        else:  # not verified: the writes change some answers while the checks run
-            share = verdicts.allowed / max(1, verdicts.answered)
-            report.rows[-1].note = f"{note}; {share:.0%} allowed"
-            _writer_row(report, writer, f"during the {mode} checks at {rate:,.0f}/s")
+            continue
+        with Writer(server, data, write_rate, SEED + 2) as writer:
+            hits = vegeta.attack(vegeta_path, targets, rate, seconds)
+        _verify(hits, checks, verdicts)  # the writes change some answers: a share, not verdicts
+        share = verdicts.allowed / max(1, verdicts.answered)
+        _constant_row(report, name, rate, seconds, hits, 200, f"{share:.0%} allowed")
+        _writer_row(report, writer, f"during the {mode} checks at {rate:,.0f}/s")
 
 
 def _writer_row(report: Report, writer: Writer, during: str) -> None:
