@@ -988,6 +988,18 @@ def discovery_over_http(server: Server, data: DataSet, config: Config, report: R
 # ------------------------------------------------------------------------- section --
 
 
+def settle(database_url: str, report: Report) -> None:
+    """What pgbench does before it measures: vacuum and analyze what the load wrote, and
+    checkpoint, so that neither runs in the background of the measurements (a server in
+    steady state has long since done both)."""
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
+    note = f"VACUUM (ANALYZE) and CHECKPOINT in {time.perf_counter() - started:.1f} s"
+    report.add(Row(SECTION, "data set settled, as pgbench does", note=note))
+
+
 def machine_busy(report: Report, before: str) -> None:
     """How busy the machine is with other work, sampled while idgov idles before a part."""
     busy = machine.busy_fraction()
@@ -1021,6 +1033,7 @@ def access_checks(admin_url: str, bootstrap: str, config: Config, report: Report
         report.add(Row(SECTION, "API", note=f"{config.api_workers} worker processes"))
         positions = stack.enter_context(probes.positions(database_url, topic))
         data = load_data_set(server, positions, config, report)
+        settle(database_url, report)
         checks = sample_checks(data, config.access_checks, random.Random(SEED))
         machine_busy(report, "the in-process checks")
         in_process(database_url, data, checks, config, report)
