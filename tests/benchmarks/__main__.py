@@ -24,7 +24,7 @@ from tests.servers import embedded_server, kafka_stack
 KAFKA_PARTITIONS = 3  # what tests.servers.kafka_stack configures
 # Rough seconds each optional part needs; it is skipped when less than that is left.
 BACKLOG_NEEDS_S = 60
-ACCESS_NEEDS_S = 120
+ACCESS_NEEDS_S = 240
 EMBEDDED_NEEDS_S = 90
 
 
