@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from eventsourcing.persistence import Mapper
-
 from domain.authorization_schema import DEFAULT_ROLE
 from domain.commands.authorization import SchemaCommands
 from domain.commands.base import Committed, retry_on_conflict
@@ -14,7 +12,7 @@ from domain.commands.organizations import OrganizationCommands
 from domain.commands.resources import AccessIndex, ResourceCommands
 from domain.commands.roles import RoleCommands, RoleIndex
 from domain.commands.users import UserCommands
-from domain.serialization import PydanticMapper
+from domain.store import EVENT_STORE_STREAM
 
 __all__ = [
     "DEFAULT_ROLE",
@@ -38,7 +36,4 @@ class IdentityApplication(
     SchemaCommands,
     EnvironmentCommands,
 ):
-    name = "idgov"
-
-    def construct_mapper(self) -> Mapper[str]:
-        return PydanticMapper(transcoder=self.construct_transcoder())
+    name = EVENT_STORE_STREAM

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, ParamSpec, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain.authorization_schema import AuthorizationSchema, Role
@@ -21,6 +21,7 @@ from domain.errors import Conflict, NotFound
 from domain.events import EventContext, IdgovAggregate
 from domain.memberships import OrganizationMembership
 from domain.organizations import Organization
+from domain.store import EventStore
 from domain.uniqueness import Claim, claim_id
 from domain.users import User
 
@@ -56,7 +57,7 @@ def retry_on_conflict(method: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-class Commands(Application[str]):
+class Commands(EventStore):
     """Loading, unique-value claims and saving, for the use-case modules beside this one."""
 
     def _load(self, cls: type[A], aggregate_id: str, label: str) -> A:
