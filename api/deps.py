@@ -19,8 +19,9 @@ from starlette.datastructures import Headers, State
 from api.context import event_context
 from api.errors import ApiError
 from api.services import Services
-from domain.application import Committed, IdentityApplication
+from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
+from domain.store import Committed
 from projections.freshness import EVERYTHING, Freshness, Wanted
 from projections.pagination import PageRequest
 
@@ -86,7 +87,7 @@ def committed(response: Response, result: Committed[Any], commands: IdentityAppl
     position = (
         result.position
         if result.position is not None
-        else commands.recorder.max_notification_id() or 0
+        else commands.store.recorder.max_notification_id() or 0
     )
     response.headers[TOKEN] = str(position)
 

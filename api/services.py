@@ -39,7 +39,7 @@ class KnownKeys:
             actor = self._actors.get(cache_key)
         if actor is not None:
             return actor
-        key = self.commands.authenticate(secret)
+        key = self.commands.api_keys.authenticate(secret)
         if key is None:
             return None  # not remembered: a key created a moment later works at once
         actor = Actor(type="api_key", id=key.id, name=key.name)

@@ -17,7 +17,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import BaseProjectionRunner, Projection
 
-from domain.application import IdentityApplication
+from domain.store import EventStore
 from projections.base import Delivery, ProjectionView
 
 READ_AHEAD = 500
@@ -26,7 +26,7 @@ READ_AHEAD = 500
 class FollowerProjection(Projection[ProjectionView]):
     def __init__(self, view: ProjectionView) -> None:
         super().__init__(view)
-        self.log: IdentityApplication | None = None  # the runner's application, once it has one
+        self.log: EventStore | None = None  # the runner's application, once it has one
         self.applied = 0
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -45,12 +45,12 @@ class FollowerProjection(Projection[ProjectionView]):
         self.applied = deliveries[-1].position
 
 
-def follow(view: ProjectionView, env: dict[str, str]) -> BaseProjectionRunner[IdentityApplication]:
+def follow(view: ProjectionView, env: dict[str, str]) -> BaseProjectionRunner[EventStore]:
     """Start following; the runner's ``stop()`` ends it."""
     projection = FollowerProjection(view)
     runner = BaseProjectionRunner(
         projection=projection,
-        application_class=IdentityApplication,
+        application_class=EventStore,
         tracking_recorder=view,
         topics=(),
         env=env,

@@ -22,8 +22,8 @@ from kafka.partitioner.default import murmur2
 from psycopg import sql
 
 from consumers.messages import Message, event_message, watermark_message
-from domain.application import IdentityApplication
 from domain.catalog import is_public
+from domain.store import EventStore
 
 log = structlog.get_logger("idgov.relay")
 
@@ -65,7 +65,7 @@ def partition_for(key: bytes | None, partitions: list[int]) -> int:
 class Relay:
     def __init__(
         self,
-        app: IdentityApplication,
+        app: EventStore,
         tracking: PostgresTrackingRecorder,
         producer: KafkaProducer,
         *,

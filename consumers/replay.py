@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import structlog
 from psycopg import sql
 
-from domain.application import IdentityApplication
+from domain.store import EventStore
 from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
 
 log = structlog.get_logger("idgov.replay")
@@ -23,9 +23,7 @@ log = structlog.get_logger("idgov.replay")
 BATCH = 1000
 
 
-def _feed(
-    app: IdentityApplication, view: ProjectionView, after: int, until: int | None = None
-) -> int:
+def _feed(app: EventStore, view: ProjectionView, after: int, until: int | None = None) -> int:
     position = after
     while True:
         notifications = app.recorder.select_notifications(
@@ -43,7 +41,7 @@ def _feed(
 
 
 def replay(
-    app: IdentityApplication,
+    app: EventStore,
     live: ProjectionView,
     open_view: Callable[[str], ProjectionView],
     streams: Sequence[str] = (),

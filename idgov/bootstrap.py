@@ -18,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.services import KnownKeys, Services
 from domain.application import IdentityApplication
+from domain.store import EventStore
 from idgov.database import Database
 from idgov.settings import Settings
 from projections.access import AccessModel, group_queries
@@ -185,7 +186,7 @@ class System:
         self.database = database
         self.env = database.eventsourcing_env(settings.db_pool_size)
         with schema_lock(database):
-            self.commands = IdentityApplication(env=self.env)
+            self.store = EventStore(env=self.env)
             self.views = {name: self._open_view(name) for name in READ_MODELS}
         self.reads = self.datastore("public", settings.db_pool_size, ReadModelDatastore)
         timeout = settings.consistency_timeout_ms / 1000
@@ -197,9 +198,9 @@ class System:
             for name in READ_MODELS
         }
         index = ReadSideIndex(self.freshness, self.reads, timeout)
-        self.commands.membership_index = index
-        self.commands.access_index = index
-        self.commands.role_index = index
+        self.commands = IdentityApplication(
+            self.store, access=index, memberships=index, roles=index
+        )
 
     @property
     def kafka(self) -> bool:
@@ -216,11 +217,11 @@ class System:
         ]
 
     def event_store_position(self) -> int:
-        return self.commands.recorder.max_notification_id() or 0
+        return self.store.recorder.max_notification_id() or 0
 
     def event_store_head(self) -> sql.Composed:
         """``event_store_position`` as SQL, for statements that read it with something else."""
-        recorder = self.commands.recorder
+        recorder = self.store.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
         return sql.SQL("SELECT max(notification_id) FROM {0}.{1}").format(
             sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
@@ -286,4 +287,4 @@ class System:
         for view in self.views.values():
             view.datastore.close()
         self.reads.close()
-        self.commands.close()
+        self.store.close()

@@ -56,7 +56,7 @@ def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[S
 
 
 def _initialize(system: System) -> None:
-    secret = system.commands.initialize_environment(
+    secret = system.commands.environment.initialize_environment(
         SYSTEM_CONTEXT, admin_secret=system.settings.bootstrap_api_key
     )
     if secret is not None and system.settings.bootstrap_api_key is None:
@@ -171,7 +171,7 @@ def relay(settings: Settings, _: argparse.Namespace) -> None:
         producer = new_producer(bootstrap)
         try:
             Relay(
-                system.commands,
+                system.store,
                 tracking,
                 producer,
                 topic=settings.kafka_topic,
@@ -205,7 +205,7 @@ def replay(settings: Settings, args: argparse.Namespace) -> None:
     with _system(settings, embedded_allowed=not settings.database_url) as system:
         streams = system.kafka_streams() if system.kafka else []
         position = rebuild(
-            system.commands,
+            system.store,
             system.views[args.name],
             lambda s: system.open_view(args.name, s),
             streams,
@@ -215,7 +215,7 @@ def replay(settings: Settings, args: argparse.Namespace) -> None:
 
 def create_api_key(settings: Settings, args: argparse.Namespace) -> None:
     with _system(settings, embedded_allowed=not settings.database_url) as system:
-        result, secret = system.commands.create_api_key(SYSTEM_CONTEXT, name=args.name)
+        result, secret = system.commands.api_keys.create_api_key(SYSTEM_CONTEXT, name=args.name)
         print(f"{result.value.id}\n{secret}")
 
 

@@ -267,8 +267,8 @@ def _resource_for_command(
     commands: Commands, membership_id: str, target: ResourceTarget
 ) -> Resource:
     one_of(target, "resource_id", "resource_external_id", "resource_type_slug")
-    membership = commands.get_membership(membership_id)
-    return commands.find_resource(
+    membership = commands.store.get_membership(membership_id)
+    return commands.resources.find_resource(
         membership.organization_id,
         target.resource_id,
         target.resource_external_id,
@@ -290,7 +290,7 @@ def assign_role(
     response: Response,
 ) -> dict[str, Any]:
     resource = _resource_for_command(commands, organization_membership_id, body)
-    result = commands.assign_role(
+    result = commands.resources.assign_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
     committed(response, result, commands)
@@ -314,7 +314,7 @@ def remove_role(
     response: Response,
 ) -> Response:
     resource = _resource_for_command(commands, organization_membership_id, body)
-    result = commands.remove_role(
+    result = commands.resources.remove_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
     committed(response, result, commands)
@@ -332,7 +332,7 @@ def remove_role_assignment(
     context: CommandContext,
     response: Response,
 ) -> Response:
-    result = commands.remove_role_assignment(
+    result = commands.resources.remove_role_assignment(
         context, organization_membership_id, role_assignment_id
     )
     committed(response, result, commands)

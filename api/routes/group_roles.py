@@ -30,9 +30,10 @@ from api.models.groups import (
     render_group_role_assignment,
 )
 from api.models.resources import RoleTarget, one_of
-from domain.application import IdentityApplication, RoleOn
+from domain.application import IdentityApplication
 from domain.errors import NotFound
 from domain.groups import Group
+from domain.services.groups import RoleOn
 from projections.access import group_queries
 from projections.pagination import PageRequest
 
@@ -45,7 +46,7 @@ def _role_on(commands: IdentityApplication, group: Group, target: RoleTarget) ->
         target, "resource_id", "resource_external_id", "resource_type_slug", required=False
     ):
         return RoleOn(target.role_slug)
-    resource = commands.find_resource(
+    resource = commands.resources.find_resource(
         group.organization_id,
         target.resource_id,
         target.resource_external_id,
@@ -88,8 +89,8 @@ def create_group_role_assignment(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    group = commands.get_group(group_id)
-    result = commands.assign_group_role(context, group_id, _role_on(commands, group, body))
+    group = commands.groups.get_group(group_id)
+    result = commands.groups.assign_group_role(context, group_id, _role_on(commands, group, body))
     committed(response, result, commands)
     with read_after(services, "access", result.position) as conn:
         row = group_queries.group_role_assignment(conn, group_id, result.value.id)
@@ -107,9 +108,9 @@ def replace_group_role_assignments(
     response: Response,
 ) -> dict[str, Any]:
     """The group then holds exactly the listed assignments (at most 100), answered as a list."""
-    group = commands.get_group(group_id)
+    group = commands.groups.get_group(group_id)
     wanted = [_role_on(commands, group, target) for target in body.role_assignments]
-    result = commands.replace_group_roles(context, group_id, wanted)
+    result = commands.groups.replace_group_roles(context, group_id, wanted)
     committed(response, result, commands)
     with read_after(services, "access", result.position) as conn:
         held = group_queries.group_role_assignments(conn, group_id, PageRequest(limit=100))
@@ -127,10 +128,10 @@ def change_group_role_assignments(
     """Adds and removes assignments in one change: existing ones added again and removals that
     match nothing are skipped; an assignment in both lists is refused."""
     body.check()
-    group = commands.get_group(group_id)
+    group = commands.groups.get_group(group_id)
     add = [_role_on(commands, group, target) for target in body.add or []]
     remove = [r for r in (_known(commands, group, t) for t in body.remove or []) if r is not None]
-    result = commands.change_group_roles(context, group_id, add=add, remove=remove)
+    result = commands.groups.change_group_roles(context, group_id, add=add, remove=remove)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -146,8 +147,8 @@ def remove_group_role(
 ) -> Response:
     """Removes the assignment of ``role_slug`` on the resource named (none: the organization);
     404 when the group holds no such assignment."""
-    group = commands.get_group(group_id)
-    result = commands.remove_group_role(context, group_id, _role_on(commands, group, body))
+    group = commands.groups.get_group(group_id)
+    result = commands.groups.remove_group_role(context, group_id, _role_on(commands, group, body))
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -172,7 +173,7 @@ def remove_group_role_assignment(
     context: CommandContext,
     response: Response,
 ) -> Response:
-    result = commands.remove_group_role_assignment(context, group_id, role_assignment_id)
+    result = commands.groups.remove_group_role_assignment(context, group_id, role_assignment_id)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response

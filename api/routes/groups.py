@@ -61,7 +61,7 @@ def create_group(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.create_group(
+    result = commands.groups.create_group(
         context, organization_id=organization_id, name=body.name, description=body.description
     )
     committed(response, result, commands)
@@ -100,7 +100,7 @@ def update_group(
     response: Response,
 ) -> dict[str, Any]:
     """Only the fields sent change; ``description: null`` clears the description."""
-    result = commands.update_group(
+    result = commands.groups.update_group(
         context,
         organization_id,
         group_id,
@@ -121,7 +121,7 @@ def delete_group(
     response: Response,
 ) -> Response:
     """Removes the group's members and role assignments with it."""
-    result = commands.delete_group(context, organization_id, group_id)
+    result = commands.groups.delete_group(context, organization_id, group_id)
     committed(response, result, commands)
     return _no_content(response)
 
@@ -139,7 +139,7 @@ def add_group_member(
     response: Response,
 ) -> dict[str, Any]:
     """Answers with the group; adding a member again changes nothing."""
-    result = commands.add_group_member(
+    result = commands.groups.add_group_member(
         context, organization_id, group_id, body.organization_membership_id
     )
     committed(response, result, commands)
@@ -158,7 +158,7 @@ def change_group_members(
     """Adds and removes members in one change; members added again and non-members removed are
     skipped, a membership in both lists is refused."""
     body.check()
-    result = commands.change_group_members(
+    result = commands.groups.change_group_members(
         context, organization_id, group_id, add=body.add or [], remove=body.remove or []
     )
     committed(response, result, commands)
@@ -195,7 +195,7 @@ def remove_group_member(
     context: CommandContext,
     response: Response,
 ) -> Response:
-    result = commands.remove_group_member(
+    result = commands.groups.remove_group_member(
         context, organization_id, group_id, organization_membership_id
     )
     committed(response, result, commands)

@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 
 
 def snapshot(services: Services) -> dict[str, Any]:
-    store = services.commands.recorder.max_notification_id() or 0
+    store = services.commands.store.recorder.max_notification_id() or 0
     projections = {}
     for name, freshness in services.freshness.items():
         position = freshness.watermark()

@@ -17,9 +17,10 @@ from api.models.memberships import (
     render,
 )
 from api.models.users import render_aggregate as render_user
-from domain.application import Committed, IdentityApplication
+from domain.application import IdentityApplication
 from domain.errors import NotFound
 from domain.memberships import OrganizationMembership
+from domain.store import Committed
 from projections.directory import queries
 
 router = APIRouter(prefix="/user_management/organization_memberships", tags=["memberships"])
@@ -32,10 +33,10 @@ def _public(membership: OrganizationMembership, commands: IdentityApplication) -
             "id": membership.id,
             "user_id": membership.user_id,
             "organization_id": membership.organization_id,
-            "organization_name": commands.get_organization(membership.organization_id).name,
+            "organization_name": commands.store.get_organization(membership.organization_id).name,
             "status": membership.status,
             "role_slugs": membership.role_slugs,
-            "user": render_user(commands.get_user(membership.user_id)),
+            "user": render_user(commands.store.get_user(membership.user_id)),
             "created_at": membership.created_on,
             "updated_at": membership.modified_on,
         }
@@ -68,7 +69,7 @@ def create_membership(
 ) -> dict[str, Any]:
     """Add a user to an organization; an inactive membership of the pair is reactivated.
     Without a role the membership gets the organization's default role."""
-    result = commands.create_membership(
+    result = commands.memberships.create_membership(
         context,
         user_id=body.user_id,
         organization_id=body.organization_id,
@@ -123,9 +124,9 @@ def update_membership(
     """Replace the membership's roles; a body naming no role changes nothing."""
     roles = body.roles()
     if roles is None:
-        result = Committed(commands.get_membership(membership_id), None)
+        result = Committed(commands.store.get_membership(membership_id), None)
     else:
-        result = commands.change_membership_roles(
+        result = commands.memberships.change_membership_roles(
             context, membership_id, roles, role_field=body.role_field()
         )
     return _answer(result, commands, response)
@@ -136,7 +137,9 @@ def deactivate_membership(
     membership_id: str, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
     """Active becomes inactive; an inactive membership stays as it is (no event)."""
-    return _answer(commands.deactivate_membership(context, membership_id), commands, response)
+    return _answer(
+        commands.memberships.deactivate_membership(context, membership_id), commands, response
+    )
 
 
 @router.put("/{membership_id}/reactivate", response_model=MembershipPublic)
@@ -144,14 +147,16 @@ def reactivate_membership(
     membership_id: str, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
     """Inactive becomes active with its previous roles; an active one stays as it is."""
-    return _answer(commands.reactivate_membership(context, membership_id), commands, response)
+    return _answer(
+        commands.memberships.reactivate_membership(context, membership_id), commands, response
+    )
 
 
 @router.delete("/{membership_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_membership(
     membership_id: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
-    result = commands.delete_membership(context, membership_id)
+    result = commands.memberships.delete_membership(context, membership_id)
     committed(response, result, commands)
     response.status_code = status.HTTP_202_ACCEPTED
     return response

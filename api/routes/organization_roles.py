@@ -29,9 +29,9 @@ from api.models.authorization import (
     render_role,
 )
 from domain.authorization_schema import Role
-from domain.commands.base import Committed
 from domain.errors import NotFound
 from domain.resources import root_resource_id
+from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(
@@ -69,7 +69,9 @@ def create_organization_role(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.create_organization_role(context, organization_id, **body.model_dump())
+    result = commands.custom_roles.create_organization_role(
+        context, organization_id, **body.model_dump()
+    )
     return _answer(services, response, commands, organization_id, result)
 
 
@@ -101,7 +103,7 @@ def update_organization_role(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.update_organization_role(
+    result = commands.custom_roles.update_organization_role(
         context, organization_id, slug, **body.model_dump(exclude_unset=True)
     )
     return _answer(services, response, commands, organization_id, result)
@@ -115,7 +117,7 @@ def delete_organization_role(
     context: CommandContext,
     response: Response,
 ) -> Response:
-    result = commands.delete_organization_role(context, organization_id, slug)
+    result = commands.custom_roles.delete_organization_role(context, organization_id, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -131,7 +133,7 @@ def set_organization_role_permissions(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.set_organization_role_permissions(
+    result = commands.custom_roles.set_organization_role_permissions(
         context, organization_id, slug, body.permissions
     )
     return _answer(services, response, commands, organization_id, result)
@@ -148,7 +150,9 @@ def add_organization_role_permission(
     response: Response,
 ) -> dict[str, Any]:
     """Idempotent: adding a permission the role already holds changes nothing."""
-    result = commands.add_organization_role_permission(context, organization_id, slug, body.slug)
+    result = commands.custom_roles.add_organization_role_permission(
+        context, organization_id, slug, body.slug
+    )
     return _answer(services, response, commands, organization_id, result)
 
 
@@ -162,7 +166,7 @@ def remove_organization_role_permission(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.remove_organization_role_permission(
+    result = commands.custom_roles.remove_organization_role_permission(
         context, organization_id, slug, permission_slug
     )
     return _answer(services, response, commands, organization_id, result)

@@ -44,7 +44,7 @@ def _public(organization: Organization) -> dict[str, Any]:
 def create_organization(
     body: OrganizationCreate, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
-    result = commands.create_organization(
+    result = commands.organizations.create_organization(
         context,
         name=body.name,
         external_id=body.external_id,
@@ -107,7 +107,7 @@ def update_organization(
     pairs = domain_pairs(body)
     if pairs is not None:
         changes["domains"] = pairs
-    result = commands.update_organization(context, organization_id, **changes)
+    result = commands.organizations.update_organization(context, organization_id, **changes)
     committed(response, result, commands)
     return _public(result.value)
 
@@ -116,7 +116,7 @@ def update_organization(
 def delete_organization(
     organization_id: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
-    result = commands.delete_organization(context, organization_id)
+    result = commands.organizations.delete_organization(context, organization_id)
     committed(response, result, commands)
     response.status_code = status.HTTP_202_ACCEPTED
     return response

@@ -44,7 +44,7 @@ def create_permission(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.create_permission(context, **body.model_dump())
+    result = commands.schema.create_permission(context, **body.model_dump())
     committed(response, result, commands)
     return _answer(services, body.slug, result.position)
 
@@ -73,7 +73,7 @@ def update_permission(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.update_permission(context, slug, **body.model_dump(exclude_unset=True))
+    result = commands.schema.update_permission(context, slug, **body.model_dump(exclude_unset=True))
     committed(response, result, commands)
     return _answer(services, slug, result.position)
 
@@ -82,7 +82,7 @@ def update_permission(
 def delete_permission(
     slug: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
-    result = commands.delete_permission(context, slug)
+    result = commands.schema.delete_permission(context, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response

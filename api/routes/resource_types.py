@@ -17,8 +17,8 @@ from api.models.authorization import (
     render_resource_type,
 )
 from api.models.common import ListResponse
-from domain.commands.base import Committed
 from domain.errors import NotFound
+from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization/resource_types", tags=["authorization"])
@@ -44,7 +44,10 @@ def create_resource_type(
     response: Response,
 ) -> dict[str, Any]:
     return _answer(
-        services, response, commands, commands.create_resource_type(context, **body.model_dump())
+        services,
+        response,
+        commands,
+        commands.schema.create_resource_type(context, **body.model_dump()),
     )
 
 
@@ -78,7 +81,9 @@ def update_resource_type(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.update_resource_type(context, slug, **body.model_dump(exclude_unset=True))
+    result = commands.schema.update_resource_type(
+        context, slug, **body.model_dump(exclude_unset=True)
+    )
     return _answer(services, response, commands, result)
 
 
@@ -86,7 +91,7 @@ def update_resource_type(
 def delete_resource_type(
     slug: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
-    result = commands.delete_resource_type(context, slug)
+    result = commands.schema.delete_resource_type(context, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response

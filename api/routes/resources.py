@@ -81,7 +81,7 @@ def create_resource(
         "parent_resource_type_slug",
         required=False,
     )
-    result = commands.create_resource(context, **body.model_dump())
+    result = commands.resources.create_resource(context, **body.model_dump())
     committed(response, result, commands)
     return _answer(services, result.value.id, result.position)
 
@@ -101,7 +101,7 @@ def _update(
         "parent_resource_type_slug",
         required=False,
     )
-    result = commands.update_resource(
+    result = commands.resources.update_resource(
         context,
         resource,
         name=body.name,
@@ -122,7 +122,7 @@ def _delete(
     context: CommandContext,
     response: Response,
 ) -> Response:
-    result = commands.delete_resource(context, resource, cascade=cascade)
+    result = commands.resources.delete_resource(context, resource, cascade=cascade)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -137,7 +137,9 @@ def update_resource(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    return _update(commands.get_resource(resource_id), body, commands, services, context, response)
+    return _update(
+        commands.store.get_resource(resource_id), body, commands, services, context, response
+    )
 
 
 @router.patch(
@@ -154,7 +156,7 @@ def update_resource_by_external_id(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    resource = commands.get_resource_by_external_id(
+    resource = commands.resources.get_resource_by_external_id(
         organization_id, resource_type_slug, external_id
     )
     return _update(resource, body, commands, services, context, response)
@@ -168,7 +170,9 @@ def delete_resource(
     response: Response,
     cascade_delete: bool = False,
 ) -> Response:
-    return _delete(commands.get_resource(resource_id), cascade_delete, commands, context, response)
+    return _delete(
+        commands.store.get_resource(resource_id), cascade_delete, commands, context, response
+    )
 
 
 @router.delete(
@@ -184,7 +188,7 @@ def delete_resource_by_external_id(
     response: Response,
     cascade_delete: bool = False,
 ) -> Response:
-    resource = commands.get_resource_by_external_id(
+    resource = commands.resources.get_resource_by_external_id(
         organization_id, resource_type_slug, external_id
     )
     return _delete(resource, cascade_delete, commands, context, response)

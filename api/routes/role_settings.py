@@ -57,7 +57,7 @@ def update_role_settings(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.change_role_settings(context, **body.model_dump())
+    result = commands.role_settings.change_role_settings(context, **body.model_dump())
     committed(response, result, commands)
     with read_after(services, "access", result.position) as conn:
         return _environment(queries.role_settings(conn))
@@ -85,7 +85,7 @@ def update_organization_role_settings(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.change_organization_role_settings(
+    result = commands.role_settings.change_organization_role_settings(
         context, organization_id, **body.model_dump()
     )
     committed(response, result, commands)

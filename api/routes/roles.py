@@ -24,8 +24,8 @@ from api.models.authorization import (
     RoleUpdate,
     render_role,
 )
-from domain.commands.base import Committed
 from domain.errors import NotFound
+from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization/roles", tags=["authorization"])
@@ -50,7 +50,9 @@ def create_role(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    return _answer(services, response, commands, commands.create_role(context, **body.model_dump()))
+    return _answer(
+        services, response, commands, commands.schema.create_role(context, **body.model_dump())
+    )
 
 
 @router.get("", response_model=RoleList)
@@ -75,7 +77,7 @@ def get_role(slug: str, reads: AccessReads) -> dict[str, Any]:
 def delete_role(
     slug: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
-    result = commands.delete_role(context, slug)
+    result = commands.schema.delete_role(context, slug)
     committed(response, result, commands)
     response.status_code = status.HTTP_204_NO_CONTENT
     return response
@@ -90,7 +92,7 @@ def update_role(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.update_role(context, slug, **body.model_dump(exclude_unset=True))
+    result = commands.schema.update_role(context, slug, **body.model_dump(exclude_unset=True))
     return _answer(services, response, commands, result)
 
 
@@ -103,7 +105,7 @@ def set_role_permissions(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.set_role_permissions(context, slug, body.permissions)
+    result = commands.schema.set_role_permissions(context, slug, body.permissions)
     return _answer(services, response, commands, result)
 
 
@@ -116,7 +118,7 @@ def add_role_permission(
     context: CommandContext,
     response: Response,
 ) -> dict[str, Any]:
-    result = commands.add_role_permission(context, slug, body.slug)
+    result = commands.schema.add_role_permission(context, slug, body.slug)
     return _answer(services, response, commands, result)
 
 
@@ -130,5 +132,5 @@ def remove_role_permission(
     response: Response,
 ) -> dict[str, Any]:
     """An idgov extension mirroring the organization-role endpoint."""
-    result = commands.remove_role_permission(context, slug, permission_slug)
+    result = commands.schema.remove_role_permission(context, slug, permission_slug)
     return _answer(services, response, commands, result)

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/user_management/users", tags=["users"])
 def create_user(
     body: UserCreate, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
-    result = commands.create_user(
+    result = commands.users.create_user(
         context,
         email=body.email,
         first_name=body.first_name,
@@ -84,7 +84,7 @@ def get_user(user_id: str, reads: DirectoryReads) -> dict[str, Any]:
 def update_user(
     user_id: str, body: UserUpdate, commands: Commands, context: CommandContext, response: Response
 ) -> dict[str, Any]:
-    result = commands.update_user(context, user_id, **body.changes())
+    result = commands.users.update_user(context, user_id, **body.changes())
     committed(response, result, commands)
     return render_aggregate(result.value)
 
@@ -94,7 +94,7 @@ def delete_user(
     user_id: str, commands: Commands, context: CommandContext, response: Response
 ) -> Response:
     """Delete the user and, with it, every organization membership it had."""
-    result = commands.delete_user(context, user_id)
+    result = commands.users.delete_user(context, user_id)
     committed(response, result, commands)
     response.status_code = status.HTTP_202_ACCEPTED
     return response

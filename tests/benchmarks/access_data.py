@@ -22,16 +22,11 @@ from typing import Any
 import httpx
 
 from domain import ids
-from domain.application import IdentityApplication
-from domain.commands.groups import ASSIGNMENT as GROUP_ASSIGNMENT_CLAIM
-from domain.commands.groups import MEMBER as GROUP_MEMBER_CLAIM
 from domain.events import Actor, EventContext, IdgovAggregate
 from domain.groups import (
     Group,
     GroupMember,
     GroupRoleAssignment,
-    assignment_key,
-    member_key,
     new_group_id,
     new_group_role_assignment_id,
     new_member_id,
@@ -39,6 +34,8 @@ from domain.groups import (
 from domain.memberships import OrganizationMembership
 from domain.resources import Resource, new_resource_id, root_resource_id
 from domain.role_assignments import RoleAssignment, new_assignment_id
+from domain.services import claims
+from domain.store import EventStore
 from domain.uniqueness import Claim
 from domain.users import User
 from tests.benchmarks.workload import RUN
@@ -239,8 +236,8 @@ def _resources(data: DataSet) -> Iterator[IdgovAggregate]:
                         parent_resource_id=parent_id,
                         context=context,
                     )
-                    key = f"{organization_id}/{type_slug}/{external_id}"
-                    yield _claim("resource", key, resource_id, context)
+                    key = claims.resource_key(organization_id, type_slug, external_id)
+                    yield _claim(claims.RESOURCE, key, resource_id, context)
                     data.resources[resource_id] = Node(
                         resource_id,
                         organization_id,
@@ -272,7 +269,7 @@ def _members(data: DataSet, users: int, rng: random.Random) -> Iterator[IdgovAgg
             metadata={},
             context=CONTEXT,
         )
-        yield _claim("user_email", email, user_id, CONTEXT)
+        yield _claim(claims.USER_EMAIL, email, user_id, CONTEXT)
         organization_id = data.organizations[number % len(data.organizations)]
         context = CONTEXT.for_organization(organization_id)
         roles = ("organization-admin",) if rng.random() < ORG_ADMIN_SHARE else ("member",)
@@ -288,7 +285,12 @@ def _members(data: DataSet, users: int, rng: random.Random) -> Iterator[IdgovAgg
         if not active:
             membership.deactivate(context)
         yield membership
-        yield _claim("membership", f"{user_id}/{organization_id}", membership.id, context)
+        yield _claim(
+            claims.MEMBERSHIP,
+            claims.membership_key(user_id, organization_id),
+            membership.id,
+            context,
+        )
         data.members.append(Member(membership.id, user_id, organization_id, roles, active))
 
 
@@ -314,8 +316,8 @@ def _assignments(data: DataSet, total: int, rng: random.Random) -> Iterator[Idgo
                     resource_id=resource_id,
                     context=context,
                 )
-                key = f"{member.id}/{role}/{resource_id}"
-                yield _claim("role_assignment", key, assignment_id, context)
+                key = claims.role_assignment_key(member.id, role, resource_id)
+                yield _claim(claims.ROLE_ASSIGNMENT, key, assignment_id, context)
                 member.assignments.append((role, resource_id))
 
 
@@ -347,7 +349,9 @@ def _groups(data: DataSet, count: int, rng: random.Random) -> Iterator[IdgovAggr
                 organization_id=organization_id,
                 context=context,
             )
-            yield _claim(GROUP_MEMBER_CLAIM, member_key(group_id, member.id), link_id, context)
+            yield _claim(
+                claims.GROUP_MEMBER, claims.group_member_key(group_id, member.id), link_id, context
+            )
             member.groups.append(group_id)
         for type_slug in rng.sample(GROUP_ROLE_TYPES, GROUP_ROLES):
             resource_id = (
@@ -365,12 +369,12 @@ def _groups(data: DataSet, count: int, rng: random.Random) -> Iterator[IdgovAggr
                 resource_id=resource_id,
                 context=context,
             )
-            key = assignment_key(group_id, role, resource_id)
-            yield _claim(GROUP_ASSIGNMENT_CLAIM, key, assignment_id, context)
+            key = claims.group_assignment_key(group_id, role, resource_id)
+            yield _claim(claims.GROUP_ROLE_ASSIGNMENT, key, assignment_id, context)
             data.group_roles[group_id].append((role, resource_id))
 
 
-def _save_in_chunks(app: IdentityApplication, aggregates: Iterable[IdgovAggregate]) -> int:
+def _save_in_chunks(app: EventStore, aggregates: Iterable[IdgovAggregate]) -> int:
     saved = 0
     chunk: list[IdgovAggregate] = []
     for aggregate in aggregates:
@@ -387,7 +391,7 @@ def _save_in_chunks(app: IdentityApplication, aggregates: Iterable[IdgovAggregat
 
 def build(
     http: httpx.Client,
-    app: IdentityApplication,
+    app: EventStore,
     *,
     organizations: int,
     users: int,

@@ -17,9 +17,9 @@ from psycopg.types.json import Jsonb
 
 from consumers.messages import Message, event_message
 from domain import ids
-from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
 from domain.organizations import Organization, OrganizationDomain
+from domain.store import EventStore
 from idgov.database import Database
 from tests.benchmarks.workload import RUN
 
@@ -62,11 +62,11 @@ def _organization(number: int) -> Organization:
     )
 
 
-def application(database_url: str) -> IdentityApplication:
-    return IdentityApplication(env=Database.from_url(database_url).eventsourcing_env(pool_size=2))
+def application(database_url: str) -> EventStore:
+    return EventStore(env=Database.from_url(database_url).eventsourcing_env(pool_size=2))
 
 
-def write_backlog(app: IdentityApplication, count: int) -> Timed:
+def write_backlog(app: EventStore, count: int) -> Timed:
     """``count`` organizations created, one event each, saved in chunks as bulk imports do."""
     started = time.perf_counter()
     for first in range(0, count, SAVE_CHUNK):
@@ -74,7 +74,7 @@ def write_backlog(app: IdentityApplication, count: int) -> Timed:
     return Timed(count, time.perf_counter() - started)
 
 
-def sample_messages(app: IdentityApplication, end: int, source: str = "urn:idgov") -> list[Message]:
+def sample_messages(app: EventStore, end: int, source: str = "urn:idgov") -> list[Message]:
     """The Kafka messages the relay makes of the backlog's last events (same sizes, same keys)."""
     notifications = app.recorder.select_notifications(start=max(1, end - SAMPLE + 1), limit=SAMPLE)
     return [event_message(app.mapper.to_domain_event(n), n.id, source) for n in notifications]

@@ -83,7 +83,7 @@ def relay_everything(system: System, bootstrap: str, topic: str, batch_size: int
     """Publish the whole notification log to ``topic`` with the real relay; returns the relay."""
     producer = new_producer(bootstrap)
     relay = Relay(
-        system.commands,
+        system.store,
         system.relay_tracking(),
         producer,
         topic=topic,
@@ -240,11 +240,11 @@ def bulk_events(app: IdentityApplication, target: int, chunk: int = 100) -> int:
         membership.change_roles(("admin", "member"), context)
         pending += [org, user, membership]
         if len(pending) >= chunk * 3:
-            app.save(*pending)
+            app.store.save(*pending)
             pending = []
     if pending:
-        app.save(*pending)
-    return app.recorder.max_notification_id() or 0
+        app.store.save(*pending)
+    return app.store.recorder.max_notification_id() or 0
 
 
 def public_positions(app: IdentityApplication, upto: int | None = None) -> dict[int, str]:
@@ -255,13 +255,13 @@ def public_positions(app: IdentityApplication, upto: int | None = None) -> dict[
     result: dict[int, str] = {}
     position = 0
     while True:
-        notifications = app.recorder.select_notifications(
+        notifications = app.store.recorder.select_notifications(
             start=position, limit=2000, stop=upto, inclusive_of_start=False
         )
         if not notifications:
             return result
         for n in notifications:
-            e = app.mapper.to_domain_event(n)
+            e = app.store.mapper.to_domain_event(n)
             if is_public(e):
                 result[n.id] = event_type(type(e))
         position = notifications[-1].id

@@ -23,16 +23,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
-from domain.application import IdentityApplication, RoleOn
+from domain.application import IdentityApplication
 from domain.authorization_schema import ROOT_TYPE
 from domain.errors import DomainError
 from domain.events import Actor, EventContext
 from domain.resources import root_resource_id
+from domain.services.groups import RoleOn
 from idgov.database import Database
 from projections.access import AccessModel, queries
 from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
 from projections.pagination import PageRequest
-from tests.unit.log_index import LogAccessIndex
+from tests.unit.log_index import in_memory_app
 
 CONTEXT = EventContext(actor=Actor("system", "property-test"), source="system")
 
@@ -140,9 +141,10 @@ def fresh_view(store: PostgresDatastore, database_url: str) -> ProjectionView:
 def feed(app: IdentityApplication, view: ProjectionView, batch: int, order: str = "log") -> None:
     """Deliver every event: in log order, or one partition (key) after another, as a Kafka
     worker may see them: ``organizations_first`` or ``environment_first``."""
-    notifications = app.recorder.select_notifications(start=None, limit=1_000_000)
+    notifications = app.store.recorder.select_notifications(start=None, limit=1_000_000)
     deliveries = [
-        Delivery(EVENT_STORE_STREAM, n.id, app.mapper.to_domain_event(n)) for n in notifications
+        Delivery(EVENT_STORE_STREAM, n.id, app.store.mapper.to_domain_event(n))
+        for n in notifications
     ]
     if order != "log":
         partitions: dict[str, list[Delivery]] = {}
@@ -241,18 +243,18 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
     ref = Reference()
     schema_types = [ROOT_TYPE]
     for slug, parents in plan["types"]:
-        app.create_resource_type(
+        app.schema.create_resource_type(
             CONTEXT, slug=slug, name=slug, description=None, parent_type_slugs=parents
         )
         schema_types.append(slug)
     for type_slug in schema_types:
         for action in ("read", "write"):
             slug = f"{type_slug}:{action}"
-            app.create_permission(
+            app.schema.create_permission(
                 CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
             )
             ref.permissions.add(slug)
-    schema = app.get_schema()
+    schema = app.store.get_schema()
     all_permissions = sorted(ref.permissions)
     # Organization-level roles and roles by type, of the environment (None) or an organization.
     org_roles: dict[str | None, list[str]] = {None: []}
@@ -261,10 +263,10 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         type_slug = schema_types[type_index % len(schema_types)]
         permissions = _permissions_within(schema, type_slug, picks, all_permissions)
         slug = f"r{index}"
-        app.create_role(
+        app.schema.create_role(
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
-        app.set_role_permissions(CONTEXT, slug, permissions)
+        app.schema.set_role_permissions(CONTEXT, slug, permissions)
         ref.role_permissions[(None, slug)] = set(permissions)
         if type_slug == ROOT_TYPE:
             org_roles[None].append(slug)
@@ -273,7 +275,9 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
     ref.role_permissions[(None, "member")] = set()
     org_roles[None].append("member")
 
-    organizations = [app.create_organization(CONTEXT, name=f"Org {i}").value.id for i in (0, 1)]
+    organizations = [
+        app.organizations.create_organization(CONTEXT, name=f"Org {i}").value.id for i in (0, 1)
+    ]
     for organization in organizations:
         org_roles[organization] = []
     for org_pick, number, type_index, picks in plan["custom_roles"]:
@@ -282,7 +286,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         permissions = _permissions_within(schema, type_slug, picks, all_permissions)
         slug = f"org-c{number}"
         try:
-            app.create_organization_role(
+            app.custom_roles.create_organization_role(
                 CONTEXT,
                 organization,
                 slug=slug,
@@ -292,7 +296,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
             )
         except DomainError:
             continue  # the organization has this slug already
-        app.set_organization_role_permissions(CONTEXT, organization, slug, permissions)
+        app.custom_roles.set_organization_role_permissions(CONTEXT, organization, slug, permissions)
         ref.role_permissions[(organization, slug)] = set(permissions)
         if type_slug == ROOT_TYPE:
             org_roles[organization].append(slug)
@@ -310,7 +314,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         parent = resources[parent_pick % len(resources)]
         organization = ref.organization_of[parent]
         try:
-            created = app.create_resource(
+            created = app.resources.create_resource(
                 CONTEXT,
                 organization_id=organization,
                 resource_type_slug=type_slug,
@@ -327,14 +331,14 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
     memberships = []
     for index, (role_pick, active, org_pick) in enumerate(plan["memberships"]):
         organization = organizations[org_pick]
-        user = app.create_user(CONTEXT, email=f"u{index}@example.test").value
+        user = app.users.create_user(CONTEXT, email=f"u{index}@example.test").value
         candidates = [*org_roles[None], *org_roles[organization]]
         role = candidates[role_pick % len(candidates)]
-        membership = app.create_membership(
+        membership = app.memberships.create_membership(
             CONTEXT, user_id=user.id, organization_id=organization, role_slugs=[role]
         ).value
         if not active:
-            app.deactivate_membership(CONTEXT, membership.id)
+            app.memberships.deactivate_membership(CONTEXT, membership.id)
         ref.active[membership.id] = active
         ref.organization_of[membership.id] = organization
         ref.held[membership.id] = {(role, root_resource_id(organization))}
@@ -344,7 +348,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         membership = memberships[membership_pick % len(memberships)]
         organization = ref.organization_of[membership]
         in_organization = [r for r in resources if ref.organization_of[r] == organization]
-        resource = app.get_resource(in_organization[resource_pick % len(in_organization)])
+        resource = app.store.get_resource(in_organization[resource_pick % len(in_organization)])
         type_slug = resource.resource_type_slug
         candidates = [
             *type_roles.get((None, type_slug), []),
@@ -354,7 +358,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
             continue
         role = candidates[role_pick % len(candidates)]
         try:
-            app.assign_role(CONTEXT, membership, role_slug=role, resource=resource)
+            app.resources.assign_role(CONTEXT, membership, role_slug=role, resource=resource)
         except DomainError:
             continue  # a duplicate
         ref.held[membership].add((role, resource.id))
@@ -369,7 +373,9 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         candidates = [r for r in resources if r in ref.parent]
         parent = candidates[parent_pick % len(candidates)]
         try:
-            app.update_resource(CONTEXT, app.get_resource(moving), parent_resource_id=parent)
+            app.resources.update_resource(
+                CONTEXT, app.store.get_resource(moving), parent_resource_id=parent
+            )
         except DomainError:
             continue
         ref.parent[moving] = parent
@@ -380,7 +386,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
             break
         doomed = live[pick % len(live)]
         gone = ref.subtree(doomed)
-        app.delete_resource(CONTEXT, app.get_resource(doomed), cascade=True)
+        app.resources.delete_resource(CONTEXT, app.store.get_resource(doomed), cascade=True)
         for resource_id in gone:
             del ref.parent[resource_id]
         for held in [*ref.held.values(), *ref.group_roles.values()]:
@@ -393,7 +399,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         organization, slug = custom.pop(pick % len(custom))
         assert organization is not None
         try:
-            app.delete_organization_role(CONTEXT, organization, slug)
+            app.custom_roles.delete_organization_role(CONTEXT, organization, slug)
         except DomainError:
             continue  # assigned on resources
         del ref.role_permissions[(organization, slug)]
@@ -405,7 +411,7 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
 
     for pick in plan["permission_deletions"]:
         doomed_permission = sorted(ref.permissions)[pick % len(ref.permissions)]
-        app.delete_permission(CONTEXT, doomed_permission)
+        app.schema.delete_permission(CONTEXT, doomed_permission)
         ref.permissions.discard(doomed_permission)
         for permissions in ref.role_permissions.values():
             permissions.discard(doomed_permission)
@@ -427,7 +433,7 @@ def build_groups(
     Group ``i`` belongs to organization ``i % 2``; members and resources come from its own.
     """
     groups = [
-        app.create_group(
+        app.groups.create_group(
             CONTEXT, organization_id=organizations[index % len(organizations)], name=f"g{index}"
         ).value.id
         for index in range(plan["groups"])
@@ -449,7 +455,9 @@ def build_groups(
         if not candidates:
             continue
         membership = candidates[membership_pick % len(candidates)]
-        app.add_group_member(CONTEXT, organization_of[group], group, membership)  # again: no-op
+        app.groups.add_group_member(
+            CONTEXT, organization_of[group], group, membership
+        )  # again: no-op
         ref.members[group].add(membership)
     for group_pick, resource_pick, role_pick in plan["group_roles"]:
         group = groups[group_pick % len(groups)]
@@ -458,7 +466,7 @@ def build_groups(
         resource = (
             None
             if resource_pick is None
-            else app.get_resource(in_organization[resource_pick % len(in_organization)])
+            else app.store.get_resource(in_organization[resource_pick % len(in_organization)])
         )
         if resource is None or resource.resource_type_slug == ROOT_TYPE:
             candidates = [*org_roles[None], *org_roles[organization]]
@@ -472,7 +480,7 @@ def build_groups(
             continue
         role = candidates[role_pick % len(candidates)]
         try:
-            app.assign_group_role(CONTEXT, group, RoleOn(role, resource))
+            app.groups.assign_group_role(CONTEXT, group, RoleOn(role, resource))
         except DomainError:
             continue  # a duplicate
         where = root_resource_id(organization) if resource is None else resource.id
@@ -485,16 +493,16 @@ def build_groups(
         organization = organization_of[group]
         root = root_resource_id(organization)
         if kind == "group":
-            app.delete_group(CONTEXT, organization, group)
+            app.groups.delete_group(CONTEXT, organization, group)
             del ref.members[group], ref.group_roles[group]
         elif kind == "member" and ref.members[group]:
             membership = sorted(ref.members[group])[pick % len(ref.members[group])]
-            app.remove_group_member(CONTEXT, organization, group, membership)
+            app.groups.remove_group_member(CONTEXT, organization, group, membership)
             ref.members[group].discard(membership)
         elif kind == "role" and ref.group_roles[group]:
             role, where = sorted(ref.group_roles[group])[pick % len(ref.group_roles[group])]
-            on = None if where == root else app.get_resource(where)
-            app.remove_group_role(CONTEXT, group, RoleOn(role, on))
+            on = None if where == root else app.store.get_resource(where)
+            app.groups.remove_group_role(CONTEXT, group, RoleOn(role, on))
             ref.group_roles[group].discard((role, where))
 
 
@@ -507,11 +515,8 @@ def build_groups(
 def test_read_model_answers_like_the_reference(
     plan: dict[str, Any], datastores: dict[str, PostgresDatastore], database_url: str
 ) -> None:
-    app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.membership_index = NoMemberships()
-    app.access_index = LogAccessIndex(app)
-    app.role_index = app.access_index
-    app.initialize_environment(CONTEXT)
+    app = in_memory_app(memberships=NoMemberships())
+    app.environment.initialize_environment(CONTEXT)
     ref = build(app, plan)
 
     live = fresh_view(datastores["access"], database_url)

@@ -69,36 +69,36 @@ def _staged(system: System, stack: contextlib.ExitStack) -> Scene:
     for view in system.views.values():
         stack.enter_context(follow(view, system.env))
     app = system.commands
-    app.initialize_environment(CONTEXT, admin_secret=SECRET)
-    app.create_api_key(CONTEXT, name="unremembered", secret=UNREMEMBERED)
-    app.create_resource_type(
+    app.environment.initialize_environment(CONTEXT, admin_secret=SECRET)
+    app.api_keys.create_api_key(CONTEXT, name="unremembered", secret=UNREMEMBERED)
+    app.schema.create_resource_type(
         CONTEXT,
         slug="workspace",
         name="Workspace",
         description=None,
         parent_type_slugs=["organization"],
     )
-    app.create_permission(
+    app.schema.create_permission(
         CONTEXT,
         slug="workspace:view",
         name="View",
         description=None,
         resource_type_slug="workspace",
     )
-    app.create_role(
+    app.schema.create_role(
         CONTEXT, slug="viewer", name="Viewer", description=None, resource_type_slug=None
     )
-    app.set_role_permissions(CONTEXT, "viewer", ["workspace:view"])
-    org = app.create_organization(CONTEXT, name="Acme").value.id
-    workspace = app.create_resource(
+    app.schema.set_role_permissions(CONTEXT, "viewer", ["workspace:view"])
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value.id
+    workspace = app.resources.create_resource(
         CONTEXT,
         organization_id=org,
         resource_type_slug="workspace",
         external_id="ws",
         name="ws",
     ).value.id
-    user = app.create_user(CONTEXT, email="ada@example.test").value.id
-    membership = app.create_membership(
+    user = app.users.create_user(CONTEXT, email="ada@example.test").value.id
+    membership = app.memberships.create_membership(
         CONTEXT, user_id=user, organization_id=org, role_slugs=["viewer"]
     ).value.id
     services = system.services()

@@ -22,7 +22,8 @@ from consumers.follower import follow
 from consumers.messages import ENVIRONMENT_KEY, decode
 from consumers.relay import partition_for
 from consumers.replay import _feed, replay
-from domain.application import IdentityApplication, RoleOn
+from domain.application import IdentityApplication
+from domain.services.groups import RoleOn
 from idgov.bootstrap import System
 from idgov.database import Database
 from projections.access import queries
@@ -61,42 +62,42 @@ def _allowed(conn: psycopg.Connection[DictRow], membership: str, permission: str
 
 def _schema(app: IdentityApplication) -> None:
     for slug, parents in (("workspace", ["organization"]), ("project", ["workspace"])):
-        app.create_resource_type(
+        app.schema.create_resource_type(
             CONTEXT, slug=slug, name=slug, description=None, parent_type_slugs=parents
         )
     for slug, type_slug in (("project:view", "project"), ("org:billing", None)):
-        app.create_permission(
+        app.schema.create_permission(
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
     for slug, type_slug, permissions in (
         ("workspace-admin", "workspace", ["project:view"]),
         ("billing-admin", None, ["org:billing"]),
     ):
-        app.create_role(
+        app.schema.create_role(
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
-        app.set_role_permissions(CONTEXT, slug, permissions)
+        app.schema.set_role_permissions(CONTEXT, slug, permissions)
 
 
 def _organization(app: IdentityApplication, index: int) -> dict[str, Any]:
     """An organization with a workspace tree, three members, two groups and their roles, and
     some of it removed again."""
-    org = app.create_organization(CONTEXT, name=f"Org {index}").value.id
-    workspace = app.create_resource(
+    org = app.organizations.create_organization(CONTEXT, name=f"Org {index}").value.id
+    workspace = app.resources.create_resource(
         CONTEXT,
         organization_id=org,
         resource_type_slug="workspace",
         external_id="ws",
         name="ws",
     ).value
-    doomed = app.create_resource(
+    doomed = app.resources.create_resource(
         CONTEXT,
         organization_id=org,
         resource_type_slug="workspace",
         external_id="doomed",
         name="doomed",
     ).value
-    project = app.create_resource(
+    project = app.resources.create_resource(
         CONTEXT,
         organization_id=org,
         resource_type_slug="project",
@@ -106,21 +107,23 @@ def _organization(app: IdentityApplication, index: int) -> dict[str, Any]:
     ).value
     members = []
     for n in range(3):
-        user = app.create_user(CONTEXT, email=f"u{n}.{index}@example.test").value
+        user = app.users.create_user(CONTEXT, email=f"u{n}.{index}@example.test").value
         members.append(
-            app.create_membership(CONTEXT, user_id=user.id, organization_id=org).value.id
+            app.memberships.create_membership(
+                CONTEXT, user_id=user.id, organization_id=org
+            ).value.id
         )
-    platform = app.create_group(CONTEXT, organization_id=org, name="Platform").value.id
-    finance = app.create_group(CONTEXT, organization_id=org, name="Finance").value.id
-    app.change_group_members(CONTEXT, org, platform, add=members)
-    app.add_group_member(CONTEXT, org, finance, members[0])
-    app.assign_group_role(CONTEXT, platform, RoleOn("workspace-admin", workspace))
-    app.assign_group_role(CONTEXT, platform, RoleOn("workspace-admin", doomed))
-    app.assign_group_role(CONTEXT, finance, RoleOn("billing-admin"))
-    app.update_group(CONTEXT, org, platform, name="Platform team")
-    app.remove_group_member(CONTEXT, org, platform, members[1])
-    app.delete_membership(CONTEXT, members[2])
-    app.delete_resource(CONTEXT, doomed, cascade=True)
+    platform = app.groups.create_group(CONTEXT, organization_id=org, name="Platform").value.id
+    finance = app.groups.create_group(CONTEXT, organization_id=org, name="Finance").value.id
+    app.groups.change_group_members(CONTEXT, org, platform, add=members)
+    app.groups.add_group_member(CONTEXT, org, finance, members[0])
+    app.groups.assign_group_role(CONTEXT, platform, RoleOn("workspace-admin", workspace))
+    app.groups.assign_group_role(CONTEXT, platform, RoleOn("workspace-admin", doomed))
+    app.groups.assign_group_role(CONTEXT, finance, RoleOn("billing-admin"))
+    app.groups.update_group(CONTEXT, org, platform, name="Platform team")
+    app.groups.remove_group_member(CONTEXT, org, platform, members[1])
+    app.memberships.delete_membership(CONTEXT, members[2])
+    app.resources.delete_resource(CONTEXT, doomed, cascade=True)
     return {"org": org, "members": members, "project": project.id, "finance": finance}
 
 
@@ -176,7 +179,7 @@ def test_groups_apply_from_any_partition_order_like_a_rebuild(
         while len({partition_for(o["org"].encode(), PARTITIONS) for o in organizations}) < 2:
             organizations.append(_organization(app, len(organizations)))
         gone = _organization(app, len(organizations))
-        app.delete_organization(CONTEXT, gone["org"])
+        app.organizations.delete_organization(CONTEXT, gone["org"])
 
         relay_everything(system, kafka_bootstrap, topic)
         records = by_partition(consume_all(kafka_bootstrap, topic))
@@ -225,15 +228,15 @@ def test_a_replayed_access_model_keeps_answering_for_groups(
         first, project = built["members"][0], built["project"]
         system.freshness["access"].wait_for_everything_committed(10)
         before = _dump(database_url, "access")
-        replay(app, system.views["access"], lambda s: system.open_view("access", s))
+        replay(app.store, system.views["access"], lambda s: system.open_view("access", s))
         assert _dump(database_url, "access") == before
         with system.reads.pool.connection() as conn:
             assert _allowed(conn, first, "project:view", project)
             assert _allowed(conn, first, "org:billing", project)
         # Still followed after the swap: a new link is seen in the swapped-in model.
-        late = app.create_group(CONTEXT, organization_id=built["org"], name="Late").value.id
-        app.add_group_member(CONTEXT, built["org"], late, built["members"][1])
-        app.assign_group_role(CONTEXT, late, RoleOn("billing-admin"))
+        late = app.groups.create_group(CONTEXT, organization_id=built["org"], name="Late").value.id
+        app.groups.add_group_member(CONTEXT, built["org"], late, built["members"][1])
+        app.groups.assign_group_role(CONTEXT, late, RoleOn("billing-admin"))
         system.freshness["access"].wait_for_everything_committed(10)
         with system.reads.pool.connection() as conn:
             assert _allowed(conn, built["members"][1], "org:billing", project)

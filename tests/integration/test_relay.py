@@ -40,24 +40,26 @@ def _commands(system: System, prefix: str = "") -> dict[str, Any]:
     """A little of everything, through the use cases (so claims are recorded too)."""
     app = system.commands
     orgs = [
-        app.create_organization(
+        app.organizations.create_organization(
             CONTEXT, name=f"{prefix}Org {i}", external_id=f"{prefix}ext-{i}"
         ).value
         for i in range(4)
     ]
-    users = [app.create_user(CONTEXT, email=f"{prefix}user{i}@example.com").value for i in range(3)]
+    users = [
+        app.users.create_user(CONTEXT, email=f"{prefix}user{i}@example.com").value for i in range(3)
+    ]
     for round_ in range(3):
         for org in orgs:
-            app.update_organization(
+            app.organizations.update_organization(
                 CONTEXT, org.id, name=f"{org.name} r{round_}", metadata={"r": str(round_)}
             )
     memberships = [
-        app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value
+        app.memberships.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value
         for user in users
         for org in orgs[:2]
     ]
-    app.deactivate_membership(CONTEXT, memberships[0].id)
-    app.update_user(CONTEXT, users[0].id, email=f"{prefix}renamed@example.com")
+    app.memberships.deactivate_membership(CONTEXT, memberships[0].id)
+    app.users.update_user(CONTEXT, users[0].id, email=f"{prefix}renamed@example.com")
     return {"orgs": orgs, "users": users, "memberships": memberships}
 
 
@@ -73,8 +75,8 @@ def test_events_are_published_as_cloudevents_keyed_and_ordered_by_organization(
         made = _commands(system)
         expected = public_positions(system.commands)
         stored = {
-            n.id: system.commands.mapper.to_domain_event(n)
-            for n in system.commands.recorder.select_notifications(start=None, limit=10_000)
+            n.id: system.commands.store.mapper.to_domain_event(n)
+            for n in system.commands.store.recorder.select_notifications(start=None, limit=10_000)
         }
         relay = relay_everything(system, kafka_bootstrap, topic, batch_size=7)
         assert relay.position == system.event_store_position()
@@ -146,12 +148,13 @@ def test_watermarks_reach_every_partition(
         first_end = system.event_store_position()
         # A command whose last event is internal (the email claim): only watermarks can say
         # that the log has been published up to it.
-        system.commands.create_user(CONTEXT, email="last@example.com")
-        last = system.commands.recorder.select_notifications(
+        system.commands.users.create_user(CONTEXT, email="last@example.com")
+        last = system.commands.store.recorder.select_notifications(
             start=first_end, limit=10, inclusive_of_start=False
         )
         assert (
-            type(system.commands.mapper.to_domain_event(last[-1])).__qualname__ == "Claim.Created"
+            type(system.commands.store.mapper.to_domain_event(last[-1])).__qualname__
+            == "Claim.Created"
         )
         relay_everything(system, kafka_bootstrap, topic)
         end = system.event_store_position()
@@ -214,7 +217,7 @@ def test_position_is_recorded_only_after_the_broker_acknowledged(
         producer = new_producer(kafka_bootstrap)
         try:
             failing = FailingRelay(
-                system.commands, tracking, producer, topic=topic, source=SOURCE, batch_size=20
+                system.store, tracking, producer, topic=topic, source=SOURCE, batch_size=20
             )
             with pytest.raises(RuntimeError, match="broker went away"):
                 failing.relay_once()
@@ -224,11 +227,11 @@ def test_position_is_recorded_only_after_the_broker_acknowledged(
             assert checked == []
 
             relay = Relay(
-                system.commands, tracking, producer, topic=topic, source=SOURCE, batch_size=20
+                system.store, tracking, producer, topic=topic, source=SOURCE, batch_size=20
             )
             assert relay.position == 0  # resumes from the recorded position, nothing recorded yet
             covered = relay.relay_once()
-            first = system.commands.recorder.select_notifications(
+            first = system.commands.store.recorder.select_notifications(
                 start=0, limit=20, inclusive_of_start=False
             )
             assert covered == len(first)
@@ -264,7 +267,7 @@ def test_resume_after_a_clean_stop_publishes_nothing_twice(
         """``Relay.run`` in a thread, as ``idgov relay`` runs it; returns where it started."""
         producer = new_producer(kafka_bootstrap)
         relay = Relay(
-            system.commands,
+            system.store,
             system.relay_tracking(),
             producer,
             topic=topic,

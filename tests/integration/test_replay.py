@@ -41,7 +41,7 @@ def test_replay_under_live_traffic_equals_a_rebuild_and_loses_nothing(
         stop = threading.Event()
         producer = new_producer(kafka_bootstrap)
         relay = Relay(
-            app, system.relay_tracking(), producer, topic=topic, source=SOURCE, batch_size=200
+            app.store, system.relay_tracking(), producer, topic=topic, source=SOURCE, batch_size=200
         )
         # A worker for every read model, as in production: cascading commands ask them all.
         workers = [
@@ -70,19 +70,21 @@ def test_replay_under_live_traffic_equals_a_rebuild_and_loses_nothing(
             try:
                 n = 0
                 while not stop_commands.is_set():
-                    org = app.create_organization(
+                    org = app.organizations.create_organization(
                         CONTEXT, name=f"live {n}", external_id=f"live-{n}"
                     ).value.id
                     names[org] = f"live {n}"
                     created_at.append(time.monotonic())
-                    user = app.create_user(CONTEXT, email=f"live{n}@example.com").value.id
-                    app.create_membership(CONTEXT, user_id=user, organization_id=org)
+                    user = app.users.create_user(CONTEXT, email=f"live{n}@example.com").value.id
+                    app.memberships.create_membership(CONTEXT, user_id=user, organization_id=org)
                     if n % 3 == 0:
-                        app.update_organization(CONTEXT, org, name=f"live {n} renamed")
+                        app.organizations.update_organization(
+                            CONTEXT, org, name=f"live {n} renamed"
+                        )
                         names[org] = f"live {n} renamed"
                     if n % 7 == 6:
                         victim = next(iter(o for o in names if o not in deleted))
-                        app.delete_organization(CONTEXT, victim)
+                        app.organizations.delete_organization(CONTEXT, victim)
                         deleted.add(victim)
                     n += 1
             except Exception as error:  # surfaced by the main thread

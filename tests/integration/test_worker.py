@@ -51,14 +51,16 @@ pytestmark = pytest.mark.kafka
 def _commands(system: System, prefix: str, organizations: int = 6) -> list[str]:
     app = system.commands
     orgs = [
-        app.create_organization(CONTEXT, name=f"{prefix} {i}").value.id
+        app.organizations.create_organization(CONTEXT, name=f"{prefix} {i}").value.id
         for i in range(organizations)
     ]
-    users = [app.create_user(CONTEXT, email=f"{prefix}-{i}@example.com").value.id for i in range(3)]
+    users = [
+        app.users.create_user(CONTEXT, email=f"{prefix}-{i}@example.com").value.id for i in range(3)
+    ]
     for org in orgs:
-        app.update_organization(CONTEXT, org, metadata={"p": prefix})
+        app.organizations.update_organization(CONTEXT, org, metadata={"p": prefix})
         for user in users[:2]:
-            app.create_membership(CONTEXT, user_id=user, organization_id=org)
+            app.memberships.create_membership(CONTEXT, user_id=user, organization_id=org)
     return orgs
 
 
@@ -229,10 +231,10 @@ def test_an_event_the_model_cannot_apply_is_dead_lettered_and_the_stream_moves_o
     with open_system(database_url, kafka_bootstrap, topic) as system:
         app = system.commands
         view = system.views["directory"]
-        before = app.create_organization(CONTEXT, name="before").value
+        before = app.organizations.create_organization(CONTEXT, name="before").value
         # Accepted by the command side, refused by PostgreSQL text columns (NUL character).
-        poison = app.create_organization(CONTEXT, name="bad\x00name").value
-        corrupt = app.create_organization(CONTEXT, name="corrupted in transit").value
+        poison = app.organizations.create_organization(CONTEXT, name="bad\x00name").value
+        corrupt = app.organizations.create_organization(CONTEXT, name="corrupted in transit").value
         # Later events on the same partitions as the bad ones.
         partitions = [0, 1, 2]
         after = []
@@ -240,8 +242,10 @@ def test_an_event_the_model_cannot_apply_is_dead_lettered_and_the_stream_moves_o
             partition_for(poison.id.encode(), partitions),
             partition_for(corrupt.id.encode(), partitions),
         }:
-            after.append(app.create_organization(CONTEXT, name=f"after {len(after)}").value.id)
-        app.update_organization(CONTEXT, before.id, name="before, renamed")
+            after.append(
+                app.organizations.create_organization(CONTEXT, name=f"after {len(after)}").value.id
+            )
+        app.organizations.update_organization(CONTEXT, before.id, name="before, renamed")
 
         class CorruptingRelay(Relay):
             def _send(self, message: Message, partition: int) -> Any:
@@ -253,7 +257,7 @@ def test_an_event_the_model_cannot_apply_is_dead_lettered_and_the_stream_moves_o
         producer = new_producer(kafka_bootstrap)
         try:
             relay = CorruptingRelay(
-                app, system.relay_tracking(), producer, topic=topic, source=SOURCE
+                app.store, system.relay_tracking(), producer, topic=topic, source=SOURCE
             )
             while relay.relay_once():
                 pass
@@ -504,17 +508,19 @@ def test_an_external_id_moved_between_organizations_applies_in_any_partition_ord
     with open_system(database_url) as system, _view(system, "dir_order") as view:
         app = system.commands
         partitions = [0, 1, 2]
-        first = app.create_organization(CONTEXT, name="first", external_id="shared").value
+        first = app.organizations.create_organization(
+            CONTEXT, name="first", external_id="shared"
+        ).value
         # The second organization lands on another partition than the first.
         second_id = None
         while second_id is None:
-            candidate = app.create_organization(CONTEXT, name="candidate").value.id
+            candidate = app.organizations.create_organization(CONTEXT, name="candidate").value.id
             if partition_for(candidate.encode(), partitions) != partition_for(
                 first.id.encode(), partitions
             ):
                 second_id = candidate
-        app.update_organization(CONTEXT, first.id, external_id="moved")
-        app.update_organization(
+        app.organizations.update_organization(CONTEXT, first.id, external_id="moved")
+        app.organizations.update_organization(
             CONTEXT, second_id, external_id="shared"
         )  # legal: "shared" was released
         relay_everything(system, kafka_bootstrap, topic)

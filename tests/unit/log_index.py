@@ -12,20 +12,24 @@ from domain.memberships import OrganizationMembership
 from domain.organization_roles import OrganizationRoles
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
+from domain.services.ports import MembershipIndex
+from domain.store import EventStore
+
+IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
 class LogMembershipIndex:
     """A stand-in for the read side: memberships found by scanning the notification log."""
 
-    def __init__(self, app: IdentityApplication) -> None:
-        self.app = app
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
 
     def membership_ids(
         self, *, organization_id: str | None = None, user_id: str | None = None
     ) -> list[str]:
         live: dict[str, OrganizationMembership.Created] = {}
-        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
-            e = self.app.mapper.to_domain_event(notification)
+        for notification in self.store.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.store.mapper.to_domain_event(notification)
             if isinstance(e, OrganizationMembership.Created):
                 live[e.originator_id] = e
             elif isinstance(e, OrganizationMembership.Deleted):
@@ -39,14 +43,14 @@ class LogMembershipIndex:
 
 
 class LogAccessIndex:
-    def __init__(self, app: IdentityApplication) -> None:
-        self.app = app
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
 
     def _replay(self) -> tuple[dict[str, Any], dict[str, Any]]:
         resources: dict[str, Any] = {}  # id -> (organization_id, parent_id)
         assignments: dict[str, Any] = {}  # id -> Created event
-        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
-            e = self.app.mapper.to_domain_event(notification)
+        for notification in self.store.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.store.mapper.to_domain_event(notification)
             if isinstance(e, Resource.Created):
                 resources[e.originator_id] = (e.organization_id, e.parent_resource_id)
             elif isinstance(e, Resource.Moved):
@@ -103,8 +107,8 @@ class LogAccessIndex:
     def _live(self, created: type[Any], removed: type[Any]) -> dict[str, Any]:
         """Aggregates of one kind that were created and not removed, by id: their first event."""
         live: dict[str, Any] = {}
-        for notification in self.app.recorder.select_notifications(start=None, limit=1_000_000):
-            e = self.app.mapper.to_domain_event(notification)
+        for notification in self.store.recorder.select_notifications(start=None, limit=1_000_000):
+            e = self.store.mapper.to_domain_event(notification)
             if isinstance(e, created):
                 live[e.originator_id] = e
             elif isinstance(e, removed):
@@ -141,15 +145,15 @@ class LogAccessIndex:
 
     def _events(self) -> list[Any]:
         return [
-            self.app.mapper.to_domain_event(n)
-            for n in self.app.recorder.select_notifications(start=None, limit=1_000_000)
+            self.store.mapper.to_domain_event(n)
+            for n in self.store.recorder.select_notifications(start=None, limit=1_000_000)
         ]
 
     def _customised(self) -> list[OrganizationRoles]:
         found = []
         for e in self._events():
             if isinstance(e, OrganizationRoles.Created):
-                roles = self.app.get_organization_roles(e.organization_id)
+                roles = self.store.get_organization_roles(e.organization_id)
                 assert roles is not None
                 found.append(roles)
         return found
@@ -167,7 +171,7 @@ class LogAccessIndex:
         return live
 
     def _names_environment_role(self, organization_id: str, slug: str) -> bool:
-        roles = self.app.get_organization_roles(organization_id)
+        roles = self.store.get_organization_roles(organization_id)
         return roles is None or slug not in roles.roles
 
     def organizations_with_custom_roles(
@@ -177,7 +181,7 @@ class LogAccessIndex:
         permission_slugs: list[str] | None = None,
         resource_type_slugs: list[str] | None = None,
     ) -> list[str]:
-        schema = self.app.get_schema()
+        schema = self.store.get_schema()
         types = set(resource_type_slugs or ())
 
         def touches(role: Any) -> bool:
@@ -244,3 +248,14 @@ class LogAccessIndex:
 
     def multi_role_membership_ids(self) -> list[str]:
         return sorted(m for m, (_, roles) in self._membership_roles().items() if len(roles) > 1)
+
+
+def in_memory_app(
+    store: EventStore | None = None, memberships: MembershipIndex | None = None
+) -> IdentityApplication:
+    """The command side over an in-memory event store, its read side answered from the log."""
+    store = store or EventStore(env=IN_MEMORY)
+    access = LogAccessIndex(store)
+    return IdentityApplication(
+        store, access=access, memberships=memberships or LogMembershipIndex(store), roles=access
+    )

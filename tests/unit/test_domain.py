@@ -16,28 +16,24 @@ from domain import ids
 from domain.api_keys import ApiKey
 from domain.application import IdentityApplication
 from domain.catalog import EVENT_CLASSES, is_public
-from domain.commands.base import MAX_ATTEMPTS
 from domain.environment import Environment
 from domain.errors import Conflict, NotFound, Rejected
 from domain.events import Actor, EventContext, IdgovAggregate, event_type
 from domain.memberships import OrganizationMembership
 from domain.organizations import Organization
 from domain.serialization import event_from_state, event_schema, event_to_dict, event_to_json
+from domain.store import MAX_ATTEMPTS, EventStore
 from domain.uniqueness import Claim, claim_id
 from domain.users import User
-from tests.unit.log_index import LogAccessIndex, LogMembershipIndex
+from tests.unit.log_index import in_memory_app
 
 POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 ACTOR = Actor(type="api_key", id="key_test", name="tests")
 CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_domain", reason="because")
 
 
-def _new_app(cls: type[IdentityApplication] = IdentityApplication) -> IdentityApplication:
-    app = cls(env=POPO)
-    app.membership_index = LogMembershipIndex(app)
-    app.access_index = LogAccessIndex(app)
-    app.role_index = app.access_index
-    return app
+def _new_app(cls: type[EventStore] = EventStore) -> IdentityApplication:
+    return in_memory_app(cls(env=POPO))
 
 
 @pytest.fixture
@@ -47,8 +43,8 @@ def app() -> IdentityApplication:
 
 def _all_events(app: IdentityApplication) -> list[Any]:
     return [
-        app.mapper.to_domain_event(n)
-        for n in app.recorder.select_notifications(start=None, limit=100_000)
+        app.store.mapper.to_domain_event(n)
+        for n in app.store.recorder.select_notifications(start=None, limit=100_000)
     ]
 
 
@@ -59,7 +55,7 @@ def _code(error: pytest.ExceptionInfo[Any]) -> str:
 def _with_roles(app: IdentityApplication, *slugs: str) -> None:
     """Environment roles for memberships to hold (only existing roles are accepted)."""
     for slug in slugs:
-        app.create_role(
+        app.schema.create_role(
             CONTEXT, slug=slug, name=slug.title(), description=None, resource_type_slug=None
         )
 
@@ -71,12 +67,14 @@ def _exercise_every_use_case(
     app: IdentityApplication, context: EventContext = CONTEXT
 ) -> dict[str, str]:
     """Produce at least one event of every public type; returns the ids it created."""
-    app.initialize_environment(context)
-    app.create_role(context, slug="admin", name="Admin", description=None, resource_type_slug=None)
-    key, _ = app.create_api_key(context, name="ci")
-    app.revoke_api_key(context, key.value.id)
-    org = app.create_organization(context, name="Acme", external_id="acme").value
-    app.update_organization(
+    app.environment.initialize_environment(context)
+    app.schema.create_role(
+        context, slug="admin", name="Admin", description=None, resource_type_slug=None
+    )
+    key, _ = app.api_keys.create_api_key(context, name="ci")
+    app.api_keys.revoke_api_key(context, key.value.id)
+    org = app.organizations.create_organization(context, name="Acme", external_id="acme").value
+    app.organizations.update_organization(
         context,
         org.id,
         name="Acme Inc",
@@ -86,24 +84,26 @@ def _exercise_every_use_case(
         stripe_customer_id="cus_1",
         allow_profiles_outside_organization=True,
     )
-    user = app.create_user(
+    user = app.users.create_user(
         context, email="Ada@Example.com", first_name="Ada", external_id="u-1"
     ).value
-    app.update_user(context, user.id, first_name="Ada", last_name="Lovelace")
-    app.update_user(context, user.id, email="ada@lovelace.dev")
-    app.update_user(context, user.id, email_verified=True)
-    app.update_user(context, user.id, external_id="u-2")
-    app.update_user(context, user.id, metadata={"team": "analytics"})
-    membership = app.create_membership(context, user_id=user.id, organization_id=org.id).value
-    app.change_membership_roles(context, membership.id, ["admin"])
-    app.deactivate_membership(context, membership.id)
-    app.reactivate_membership(context, membership.id)
-    app.delete_membership(context, membership.id)
+    app.users.update_user(context, user.id, first_name="Ada", last_name="Lovelace")
+    app.users.update_user(context, user.id, email="ada@lovelace.dev")
+    app.users.update_user(context, user.id, email_verified=True)
+    app.users.update_user(context, user.id, external_id="u-2")
+    app.users.update_user(context, user.id, metadata={"team": "analytics"})
+    membership = app.memberships.create_membership(
+        context, user_id=user.id, organization_id=org.id
+    ).value
+    app.memberships.change_membership_roles(context, membership.id, ["admin"])
+    app.memberships.deactivate_membership(context, membership.id)
+    app.memberships.reactivate_membership(context, membership.id)
+    app.memberships.delete_membership(context, membership.id)
     # Cascades: the organization takes a new membership with it.
-    other = app.create_user(context, email="grace@example.com").value
-    app.create_membership(context, user_id=other.id, organization_id=org.id)
-    app.delete_organization(context, org.id)
-    app.delete_user(context, user.id)
+    other = app.users.create_user(context, email="grace@example.com").value
+    app.memberships.create_membership(context, user_id=other.id, organization_id=org.id)
+    app.organizations.delete_organization(context, org.id)
+    app.users.delete_user(context, user.id)
     return {"organization": org.id, "user": user.id, "other": other.id, "membership": membership.id}
 
 
@@ -158,36 +158,36 @@ def test_use_cases_produce_every_event_type_of_the_directory(app: IdentityApplic
 
 
 def test_organization_external_id_is_unique_released_and_retaken(app: IdentityApplication) -> None:
-    first = app.create_organization(CONTEXT, name="One", external_id="shared").value
+    first = app.organizations.create_organization(CONTEXT, name="One", external_id="shared").value
     with pytest.raises(Conflict) as taken:
-        app.create_organization(CONTEXT, name="Two", external_id="shared")
+        app.organizations.create_organization(CONTEXT, name="Two", external_id="shared")
     assert _code(taken) == "external_id_already_exists"
 
-    second = app.create_organization(CONTEXT, name="Two", external_id="other").value
+    second = app.organizations.create_organization(CONTEXT, name="Two", external_id="other").value
     with pytest.raises(Conflict) as on_update:
-        app.update_organization(CONTEXT, second.id, external_id="shared")
+        app.organizations.update_organization(CONTEXT, second.id, external_id="shared")
     assert _code(on_update) == "external_id_already_exists"
-    assert app.get_organization(second.id).external_id == "other"
+    assert app.store.get_organization(second.id).external_id == "other"
 
     # Changing it releases the old value, and the claim can be taken again.
-    app.update_organization(CONTEXT, first.id, external_id="moved")
-    app.update_organization(CONTEXT, second.id, external_id="shared")
-    assert app.get_organization(second.id).external_id == "shared"
+    app.organizations.update_organization(CONTEXT, first.id, external_id="moved")
+    app.organizations.update_organization(CONTEXT, second.id, external_id="shared")
+    assert app.store.get_organization(second.id).external_id == "shared"
     with pytest.raises(Conflict):
-        app.create_organization(CONTEXT, name="Three", external_id="moved")
+        app.organizations.create_organization(CONTEXT, name="Three", external_id="moved")
 
     # Clearing and deleting release it too.
-    app.update_organization(CONTEXT, second.id, external_id=None)
-    third = app.create_organization(CONTEXT, name="Three", external_id="shared").value
-    app.delete_organization(CONTEXT, first.id)
-    fourth = app.create_organization(CONTEXT, name="Four", external_id="moved").value
-    assert app.get_organization(third.id).external_id == "shared"
-    assert app.get_organization(fourth.id).external_id == "moved"
-    claim = app.repository.get(claim_id("org_external_id", "moved"))
+    app.organizations.update_organization(CONTEXT, second.id, external_id=None)
+    third = app.organizations.create_organization(CONTEXT, name="Three", external_id="shared").value
+    app.organizations.delete_organization(CONTEXT, first.id)
+    fourth = app.organizations.create_organization(CONTEXT, name="Four", external_id="moved").value
+    assert app.store.get_organization(third.id).external_id == "shared"
+    assert app.store.get_organization(fourth.id).external_id == "moved"
+    claim = app.store.repository.get(claim_id("org_external_id", "moved"))
     assert isinstance(claim, Claim)
     assert claim.owner_id == fourth.id
     # Claim history: created, released (by the delete), taken again.
-    assert [type(e).__qualname__ for e in app.events.get(claim.id)] == [
+    assert [type(e).__qualname__ for e in app.store.events.get(claim.id)] == [
         "Claim.Created",
         "Claim.Released",
         "Claim.Taken",
@@ -195,106 +195,112 @@ def test_organization_external_id_is_unique_released_and_retaken(app: IdentityAp
 
 
 def test_email_is_unique_case_insensitively(app: IdentityApplication) -> None:
-    ada = app.create_user(CONTEXT, email="Ada@Example.COM").value
+    ada = app.users.create_user(CONTEXT, email="Ada@Example.COM").value
     assert ada.email == "ada@example.com"
     for spelling in ("ada@example.com", "ADA@EXAMPLE.COM", "aDa@ExAmPlE.cOm"):
         with pytest.raises(Conflict) as taken:
-            app.create_user(CONTEXT, email=spelling)
+            app.users.create_user(CONTEXT, email=spelling)
         assert _code(taken) == "email_not_available"
 
-    grace = app.create_user(CONTEXT, email="grace@example.com").value
+    grace = app.users.create_user(CONTEXT, email="grace@example.com").value
     with pytest.raises(Conflict) as on_update:
-        app.update_user(CONTEXT, grace.id, email="ADA@example.com")
+        app.users.update_user(CONTEXT, grace.id, email="ADA@example.com")
     assert _code(on_update) == "email_not_available"
     # A user may re-spell their own address: it stays theirs.
-    app.update_user(CONTEXT, ada.id, email="ADA@example.com")
-    assert app.get_user(ada.id).email == "ada@example.com"
+    app.users.update_user(CONTEXT, ada.id, email="ADA@example.com")
+    assert app.store.get_user(ada.id).email == "ada@example.com"
 
     # Changing the email releases the old one; deleting the user releases theirs.
-    app.update_user(CONTEXT, ada.id, email="ada@lovelace.dev")
-    again = app.create_user(CONTEXT, email="Ada@example.com").value
-    app.delete_user(CONTEXT, grace.id)
-    grace2 = app.create_user(CONTEXT, email="GRACE@example.com").value
+    app.users.update_user(CONTEXT, ada.id, email="ada@lovelace.dev")
+    again = app.users.create_user(CONTEXT, email="Ada@example.com").value
+    app.users.delete_user(CONTEXT, grace.id)
+    grace2 = app.users.create_user(CONTEXT, email="GRACE@example.com").value
     assert {again.email, grace2.email} == {"ada@example.com", "grace@example.com"}
     with pytest.raises(Conflict):
-        app.create_user(CONTEXT, email="ada@lovelace.dev")
+        app.users.create_user(CONTEXT, email="ada@lovelace.dev")
 
 
 def test_user_external_id_is_unique_and_released(app: IdentityApplication) -> None:
-    one = app.create_user(CONTEXT, email="one@example.com", external_id="hr-1").value
+    one = app.users.create_user(CONTEXT, email="one@example.com", external_id="hr-1").value
     with pytest.raises(Conflict) as taken:
-        app.create_user(CONTEXT, email="two@example.com", external_id="hr-1")
+        app.users.create_user(CONTEXT, email="two@example.com", external_id="hr-1")
     assert _code(taken) == "external_id_already_exists"
     # The failed create left no trace: its email is still free.
-    two = app.create_user(CONTEXT, email="two@example.com").value
-    app.update_user(CONTEXT, one.id, external_id=None)
-    app.update_user(CONTEXT, two.id, external_id="hr-1")
-    assert app.get_user(two.id).external_id == "hr-1"
+    two = app.users.create_user(CONTEXT, email="two@example.com").value
+    app.users.update_user(CONTEXT, one.id, external_id=None)
+    app.users.update_user(CONTEXT, two.id, external_id="hr-1")
+    assert app.store.get_user(two.id).external_id == "hr-1"
 
 
 def test_membership_pair_is_unique_and_retaken_after_delete(app: IdentityApplication) -> None:
     _with_roles(app, "admin")
-    org = app.create_organization(CONTEXT, name="Acme").value
-    user = app.create_user(CONTEXT, email="m@example.com").value
-    first = app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value
+    user = app.users.create_user(CONTEXT, email="m@example.com").value
+    first = app.memberships.create_membership(
+        CONTEXT, user_id=user.id, organization_id=org.id
+    ).value
     assert first.role_slugs == ("member",)
     with pytest.raises(Conflict) as taken:
-        app.create_membership(
+        app.memberships.create_membership(
             CONTEXT, user_id=user.id, organization_id=org.id, role_slugs=["admin"]
         )
     assert _code(taken) == "organization_membership_already_exists"
 
-    app.delete_membership(CONTEXT, first.id)
+    app.memberships.delete_membership(CONTEXT, first.id)
     with pytest.raises(NotFound):
-        app.get_membership(first.id)
-    second = app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value
+        app.store.get_membership(first.id)
+    second = app.memberships.create_membership(
+        CONTEXT, user_id=user.id, organization_id=org.id
+    ).value
     assert second.id != first.id
-    claim = app.repository.get(claim_id("membership", f"{user.id}/{org.id}"))
+    claim = app.store.repository.get(claim_id("membership", f"{user.id}/{org.id}"))
     assert claim.owner_id == second.id
 
 
 def test_membership_of_unknown_user_or_organization_is_not_found(app: IdentityApplication) -> None:
-    org = app.create_organization(CONTEXT, name="Acme").value
-    user = app.create_user(CONTEXT, email="x@example.com").value
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value
+    user = app.users.create_user(CONTEXT, email="x@example.com").value
     with pytest.raises(NotFound):
-        app.create_membership(CONTEXT, user_id=ids.new_id(ids.USER), organization_id=org.id)
+        app.memberships.create_membership(
+            CONTEXT, user_id=ids.new_id(ids.USER), organization_id=org.id
+        )
     with pytest.raises(NotFound):
-        app.create_membership(
+        app.memberships.create_membership(
             CONTEXT, user_id=user.id, organization_id=ids.new_id(ids.ORGANIZATION)
         )
-    app.delete_organization(CONTEXT, org.id)
+    app.organizations.delete_organization(CONTEXT, org.id)
     with pytest.raises(NotFound):
-        app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id)
+        app.memberships.create_membership(CONTEXT, user_id=user.id, organization_id=org.id)
 
 
 # ---------------------------------------------------- membership states --
 
 
 def _events_of(app: IdentityApplication, aggregate_id: str) -> list[str]:
-    return [type(e).__qualname__.rpartition(".")[2] for e in app.events.get(aggregate_id)]
+    return [type(e).__qualname__.rpartition(".")[2] for e in app.store.events.get(aggregate_id)]
 
 
 def test_membership_active_inactive_transitions(app: IdentityApplication) -> None:
     _with_roles(app, "viewer", "admin")
-    org = app.create_organization(CONTEXT, name="Acme").value
-    user = app.create_user(CONTEXT, email="s@example.com").value
-    m = app.create_membership(
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value
+    user = app.users.create_user(CONTEXT, email="s@example.com").value
+    m = app.memberships.create_membership(
         CONTEXT, user_id=user.id, organization_id=org.id, role_slugs=["viewer"]
     ).value
     assert m.status == "active"
 
-    assert app.deactivate_membership(CONTEXT, m.id).value.status == "inactive"
+    assert app.memberships.deactivate_membership(CONTEXT, m.id).value.status == "inactive"
     # Idempotent: deactivating an inactive membership records nothing and changes no position.
-    again = app.deactivate_membership(CONTEXT, m.id)
+    again = app.memberships.deactivate_membership(CONTEXT, m.id)
     assert again.value.status == "inactive"
     assert again.position is None
-    assert app.reactivate_membership(CONTEXT, m.id).value.status == "active"
-    assert app.reactivate_membership(CONTEXT, m.id).position is None
+    assert app.memberships.reactivate_membership(CONTEXT, m.id).value.status == "active"
+    assert app.memberships.reactivate_membership(CONTEXT, m.id).position is None
     assert _events_of(app, m.id) == ["Created", "Deactivated", "Reactivated"]
 
     # Creating the pair again while inactive reactivates the same membership with the new roles.
-    app.deactivate_membership(CONTEXT, m.id)
-    revived = app.create_membership(
+    app.memberships.deactivate_membership(CONTEXT, m.id)
+    revived = app.memberships.create_membership(
         CONTEXT, user_id=user.id, organization_id=org.id, role_slugs=["admin"]
     ).value
     assert revived.id == m.id
@@ -303,15 +309,17 @@ def test_membership_active_inactive_transitions(app: IdentityApplication) -> Non
     assert _events_of(app, m.id)[-2:] == ["Reactivated", "RolesChanged"]
 
     # Roles default to the default role; an unchanged role list records nothing.
-    assert app.change_membership_roles(CONTEXT, m.id, []).value.role_slugs == ("member",)
-    assert app.change_membership_roles(CONTEXT, m.id, ["member"]).position is None
+    assert app.memberships.change_membership_roles(CONTEXT, m.id, []).value.role_slugs == (
+        "member",
+    )
+    assert app.memberships.change_membership_roles(CONTEXT, m.id, ["member"]).position is None
 
 
 def test_pending_membership_cannot_be_deactivated_reactivated_or_recreated(
     app: IdentityApplication,
 ) -> None:
-    org = app.create_organization(CONTEXT, name="Acme").value
-    user = app.create_user(CONTEXT, email="p@example.com").value
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value
+    user = app.users.create_user(CONTEXT, email="p@example.com").value
     context = CONTEXT.for_organization(org.id)
     pending = OrganizationMembership(
         id=ids.new_id(ids.MEMBERSHIP),
@@ -324,23 +332,25 @@ def test_pending_membership_cannot_be_deactivated_reactivated_or_recreated(
     claim = Claim(
         kind="membership", value=f"{user.id}/{org.id}", owner_id=pending.id, context=context
     )
-    app.save(pending, claim)
+    app.store.save(pending, claim)
 
     with pytest.raises(Rejected) as deactivate:
-        app.deactivate_membership(CONTEXT, pending.id)
+        app.memberships.deactivate_membership(CONTEXT, pending.id)
     assert _code(deactivate) == "cannot_deactivate_pending_organization_membership"
     with pytest.raises(Rejected) as reactivate:
-        app.reactivate_membership(CONTEXT, pending.id)
+        app.memberships.reactivate_membership(CONTEXT, pending.id)
     assert _code(reactivate) == "cannot_reactivate_pending_organization_membership"
     with pytest.raises(Rejected) as recreate:
-        app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id)
+        app.memberships.create_membership(CONTEXT, user_id=user.id, organization_id=org.id)
     assert _code(recreate) == "cannot_reactivate_pending_organization_membership"
-    assert app.get_membership(pending.id).status == "pending"
+    assert app.store.get_membership(pending.id).status == "pending"
     assert _events_of(app, pending.id) == ["Created"]
     # A pending membership can still be removed, which frees the pair.
-    app.delete_membership(CONTEXT, pending.id)
+    app.memberships.delete_membership(CONTEXT, pending.id)
     assert (
-        app.create_membership(CONTEXT, user_id=user.id, organization_id=org.id).value.status
+        app.memberships.create_membership(
+            CONTEXT, user_id=user.id, organization_id=org.id
+        ).value.status
         == "active"
     )
 
@@ -348,27 +358,27 @@ def test_pending_membership_cannot_be_deactivated_reactivated_or_recreated(
 def test_deleting_an_organization_or_user_removes_their_memberships(
     app: IdentityApplication,
 ) -> None:
-    acme = app.create_organization(CONTEXT, name="Acme").value
-    globex = app.create_organization(CONTEXT, name="Globex").value
-    ada = app.create_user(CONTEXT, email="ada@example.com").value
-    bob = app.create_user(CONTEXT, email="bob@example.com").value
-    m1 = app.create_membership(CONTEXT, user_id=ada.id, organization_id=acme.id).value
-    m2 = app.create_membership(CONTEXT, user_id=bob.id, organization_id=acme.id).value
-    m3 = app.create_membership(CONTEXT, user_id=ada.id, organization_id=globex.id).value
+    acme = app.organizations.create_organization(CONTEXT, name="Acme").value
+    globex = app.organizations.create_organization(CONTEXT, name="Globex").value
+    ada = app.users.create_user(CONTEXT, email="ada@example.com").value
+    bob = app.users.create_user(CONTEXT, email="bob@example.com").value
+    m1 = app.memberships.create_membership(CONTEXT, user_id=ada.id, organization_id=acme.id).value
+    m2 = app.memberships.create_membership(CONTEXT, user_id=bob.id, organization_id=acme.id).value
+    m3 = app.memberships.create_membership(CONTEXT, user_id=ada.id, organization_id=globex.id).value
 
-    app.delete_organization(CONTEXT, acme.id)
+    app.organizations.delete_organization(CONTEXT, acme.id)
     for gone in (m1.id, m2.id):
         with pytest.raises(NotFound):
-            app.get_membership(gone)
-    assert app.get_membership(m3.id).status == "active"
+            app.store.get_membership(gone)
+    assert app.store.get_membership(m3.id).status == "active"
 
-    app.delete_user(CONTEXT, ada.id)
+    app.users.delete_user(CONTEXT, ada.id)
     with pytest.raises(NotFound):
-        app.get_membership(m3.id)
+        app.store.get_membership(m3.id)
     with pytest.raises(NotFound):
-        app.get_organization(acme.id)
+        app.store.get_organization(acme.id)
     with pytest.raises(NotFound):
-        app.delete_user(CONTEXT, ada.id)
+        app.users.delete_user(CONTEXT, ada.id)
 
 
 # --------------------------------------------------- optimistic concurrency --
@@ -379,7 +389,7 @@ def _racing_pair() -> tuple[IdentityApplication, IdentityApplication, list[int]]
     shared: list[ApplicationRecorder] = []
     saves: list[int] = []
 
-    class Instance(IdentityApplication):
+    class Instance(EventStore):
         before_save: Callable[[], None] | None = None
         keep_racing = False
 
@@ -398,23 +408,25 @@ def _racing_pair() -> tuple[IdentityApplication, IdentityApplication, list[int]]
             return super().save(*objs, **kwargs)
 
     one, two = _new_app(Instance), _new_app(Instance)
-    assert one.recorder is two.recorder
+    assert one.store.recorder is two.store.recorder
     return one, two, saves
 
 
 def test_concurrent_commands_on_one_aggregate_retry_and_lose_nothing() -> None:
     one, two, saves = _racing_pair()
-    org = one.create_organization(CONTEXT, name="Acme").value
+    org = one.organizations.create_organization(CONTEXT, name="Acme").value
     saves.clear()
 
     # While ``one`` decides on version 1, ``two`` records version 2 first.
-    one.before_save = lambda: two.update_organization(CONTEXT, org.id, metadata={"by": "two"})  # type: ignore[attr-defined]
-    result = one.update_organization(CONTEXT, org.id, name="Renamed by one")
+    one.store.before_save = lambda: two.organizations.update_organization(
+        CONTEXT, org.id, metadata={"by": "two"}
+    )  # type: ignore[attr-defined]
+    result = one.organizations.update_organization(CONTEXT, org.id, name="Renamed by one")
 
     # one: failed save + retried save; two: its own save in between.
     assert len(saves) == 3
     for app in (one, two):
-        current = app.get_organization(org.id)
+        current = app.store.get_organization(org.id)
         assert current.name == "Renamed by one"
         assert current.metadata == {"by": "two"}
         assert current.version == 3
@@ -424,14 +436,16 @@ def test_concurrent_commands_on_one_aggregate_retry_and_lose_nothing() -> None:
 
 def test_a_command_that_keeps_losing_gets_a_conflict() -> None:
     one, two, _ = _racing_pair()
-    org = one.create_organization(CONTEXT, name="Acme").value
+    org = one.organizations.create_organization(CONTEXT, name="Acme").value
     counter = iter(range(100))
-    one.keep_racing = True  # type: ignore[attr-defined]
-    one.before_save = lambda: two.update_organization(CONTEXT, org.id, name=f"two-{next(counter)}")  # type: ignore[attr-defined]
+    one.store.keep_racing = True  # type: ignore[attr-defined]
+    one.store.before_save = lambda: two.organizations.update_organization(
+        CONTEXT, org.id, name=f"two-{next(counter)}"
+    )  # type: ignore[attr-defined]
     with pytest.raises(Conflict) as lost:
-        one.update_organization(CONTEXT, org.id, metadata={"by": "one"})
+        one.organizations.update_organization(CONTEXT, org.id, metadata={"by": "one"})
     assert _code(lost) == "concurrent_modification"
-    current = two.get_organization(org.id)
+    current = two.store.get_organization(org.id)
     assert current.metadata == {}  # none of the losing attempts was recorded
     assert current.version == 1 + MAX_ATTEMPTS
     assert current.name == f"two-{MAX_ATTEMPTS - 1}"
@@ -440,11 +454,11 @@ def test_a_command_that_keeps_losing_gets_a_conflict() -> None:
 def test_racing_creates_of_one_email_let_exactly_one_win() -> None:
     one, two, _ = _racing_pair()
     winner: list[str] = []
-    one.before_save = lambda: winner.append(
-        two.create_user(CONTEXT, email="race@example.com").value.id
+    one.store.before_save = lambda: winner.append(
+        two.users.create_user(CONTEXT, email="race@example.com").value.id
     )  # type: ignore[attr-defined]
     with pytest.raises(Conflict) as lost:
-        one.create_user(CONTEXT, email="RACE@example.com")
+        one.users.create_user(CONTEXT, email="RACE@example.com")
     assert _code(lost) == "email_not_available"
     users = [e for e in _all_events(one) if event_type(type(e)) == "user.created"]
     assert [u.originator_id for u in users] == winner
@@ -454,13 +468,13 @@ def test_racing_creates_of_one_email_let_exactly_one_win() -> None:
 
 
 def _round_trip(app: IdentityApplication, original: Any) -> None:
-    stored = app.mapper.to_stored_event(original)
+    stored = app.store.mapper.to_stored_event(original)
     assert stored.topic == get_topic(type(original))
     # The stored state is the pydantic JSON, without the id and version (columns of their own).
     state = json.loads(stored.state)
     assert "originator_id" not in state
     assert "originator_version" not in state
-    back = app.mapper.to_domain_event(stored)
+    back = app.store.mapper.to_domain_event(stored)
     assert back == original
     assert type(back) is type(original)
     # The Kafka body decodes to the same event.
@@ -514,14 +528,14 @@ def test_mapper_round_trips_every_event_type_in_the_catalog(app: IdentityApplica
 
 def test_mapper_preserves_nested_values() -> None:
     app = _new_app()
-    org = app.create_organization(
+    org = app.organizations.create_organization(
         CONTEXT,
         name="Acme",
         metadata={"a": "1"},
         domains=[("Acme.COM", "verified"), ("acme.io", "pending")],
     ).value
     (created,) = [e for e in _all_events(app) if isinstance(e, Organization.Created)]
-    again = app.mapper.to_domain_event(app.mapper.to_stored_event(created))
+    again = app.store.mapper.to_domain_event(app.store.mapper.to_stored_event(created))
     assert again.domains == org.domains
     assert [d.domain for d in again.domains] == ["acme.com", "acme.io"]
     assert isinstance(again.domains, tuple)
@@ -554,7 +568,7 @@ def test_upcasting_reads_version_1_state_as_version_2(app: IdentityApplication) 
         "originator_topic": get_topic(Gadget),
         "name": "old",
     }
-    app.recorder.insert_events(
+    app.store.recorder.insert_events(
         [
             StoredEvent(
                 originator_id=gadget_id,
@@ -564,16 +578,16 @@ def test_upcasting_reads_version_1_state_as_version_2(app: IdentityApplication) 
             )
         ]
     )
-    old = app.repository.get(gadget_id)
+    old = app.store.repository.get(gadget_id)
     assert isinstance(old, Gadget)
     assert (old.name, old.color) == ("old", "unpainted")
     assert old.version == 1
 
     # New events are written as version 2 and read back unchanged.
     new = Gadget(id="gadget_02", name="new", color="red", context=CONTEXT)
-    app.save(new)
-    (stored,) = app.recorder.select_events("gadget_02")
+    app.store.save(new)
+    (stored,) = app.store.recorder.select_events("gadget_02")
     assert json.loads(stored.state)["class_version"] == 2
-    assert app.repository.get("gadget_02").color == "red"
-    created = app.mapper.to_domain_event(stored)
+    assert app.store.repository.get("gadget_02").color == "red"
+    created = app.store.mapper.to_domain_event(stored)
     assert event_to_dict(created)["color"] == "red"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.application import IdentityApplication, RoleOn
+from domain.application import IdentityApplication
 from domain.catalog import EVENT_CLASSES, is_public
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import Actor, EventContext, event_type
@@ -16,8 +16,8 @@ from domain.groups import Group, GroupMember, GroupRoleAssignment
 from domain.resources import Resource, root_resource_id
 from domain.role_assignments import RoleAssignment
 from domain.serialization import event_from_state, event_to_dict
-from tests.unit.log_index import LogAccessIndex
-from tests.unit.test_domain import LogMembershipIndex
+from domain.services.groups import RoleOn
+from tests.unit.log_index import LogAccessIndex, in_memory_app
 
 ACTOR = Actor(type="api_key", id="key_groups", name="tests")
 CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_groups", reason="team change")
@@ -48,16 +48,13 @@ class Acme:
 
 @pytest.fixture
 def acme() -> Acme:
-    app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.membership_index = LogMembershipIndex(app)
-    app.access_index = LogAccessIndex(app)
-    app.role_index = app.access_index
-    app.initialize_environment(CONTEXT)
+    app = in_memory_app()
+    app.environment.initialize_environment(CONTEXT)
     for slug, parents in (("workspace", ["organization"]), ("project", ["workspace"])):
-        app.create_resource_type(
+        app.schema.create_resource_type(
             CONTEXT, slug=slug, name=slug, description=None, parent_type_slugs=parents
         )
-    app.create_permission(
+    app.schema.create_permission(
         CONTEXT, slug="project:view", name="View", description=None, resource_type_slug="project"
     )
     for slug, type_slug in (
@@ -65,14 +62,14 @@ def acme() -> Acme:
         ("project-viewer", "project"),
         ("billing-admin", None),
     ):
-        app.create_role(
+        app.schema.create_role(
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
-    org = app.create_organization(CONTEXT, name="Acme").value.id
-    other_org = app.create_organization(CONTEXT, name="Other").value.id
+    org = app.organizations.create_organization(CONTEXT, name="Acme").value.id
+    other_org = app.organizations.create_organization(CONTEXT, name="Other").value.id
 
     def resource(organization: str, external_id: str, type_slug: str, parent: str | None) -> Any:
-        return app.create_resource(
+        return app.resources.create_resource(
             CONTEXT,
             organization_id=organization,
             resource_type_slug=type_slug,
@@ -86,8 +83,8 @@ def acme() -> Acme:
     foreign = resource(other_org, "ws", "workspace", None)
 
     def member(email: str, organization: str) -> str:
-        user = app.create_user(CONTEXT, email=email).value
-        return app.create_membership(
+        user = app.users.create_user(CONTEXT, email=email).value
+        return app.memberships.create_membership(
             CONTEXT, user_id=user.id, organization_id=organization
         ).value.id
 
@@ -106,13 +103,13 @@ def acme() -> Acme:
 
 def _events_after(app: IdentityApplication, position: int) -> list[Any]:
     return [
-        app.mapper.to_domain_event(n)
-        for n in app.recorder.select_notifications(start=position + 1, limit=100_000)
+        app.store.mapper.to_domain_event(n)
+        for n in app.store.recorder.select_notifications(start=position + 1, limit=100_000)
     ]
 
 
 def _position(app: IdentityApplication) -> int:
-    return app.recorder.max_notification_id() or 0
+    return app.store.recorder.max_notification_id() or 0
 
 
 def _public_types(events: list[Any]) -> list[str]:
@@ -124,16 +121,16 @@ def _public_types(events: list[Any]) -> list[str]:
 
 def test_a_group_records_each_change_with_its_context(acme: Acme) -> None:
     app, start = acme.app, _position(acme.app)
-    group = app.create_group(
+    group = app.groups.create_group(
         CONTEXT, organization_id=acme.org, name="Platform", description="SREs"
     ).value
     assert group.id.startswith("group_")
-    app.update_group(CONTEXT, acme.org, group.id, name="Platform team")
-    unchanged = app.update_group(CONTEXT, acme.org, group.id, name="Platform team")
+    app.groups.update_group(CONTEXT, acme.org, group.id, name="Platform team")
+    unchanged = app.groups.update_group(CONTEXT, acme.org, group.id, name="Platform team")
     assert unchanged.position is None
-    app.update_group(CONTEXT, acme.org, group.id, description=None, describe=True)
-    assert app.get_group(group.id).description is None
-    app.delete_group(CONTEXT, acme.org, group.id)
+    app.groups.update_group(CONTEXT, acme.org, group.id, description=None, describe=True)
+    assert app.groups.get_group(group.id).description is None
+    app.groups.delete_group(CONTEXT, acme.org, group.id)
     events = _events_after(app, start)
     assert _public_types(events) == [
         "group.created",
@@ -149,20 +146,22 @@ def test_a_group_records_each_change_with_its_context(acme: Acme) -> None:
             "team change",
         )
     with pytest.raises(NotFound):
-        app.get_group(group.id)
+        app.groups.get_group(group.id)
 
 
 def test_a_group_is_found_only_in_its_organization(acme: Acme) -> None:
-    group = acme.app.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    group = acme.app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
     with pytest.raises(NotFound):
-        acme.app.get_group(group.id, acme.other_org)
+        acme.app.groups.get_group(group.id, acme.other_org)
     with pytest.raises(NotFound):
-        acme.app.update_group(CONTEXT, acme.other_org, group.id, name="Stolen")
+        acme.app.groups.update_group(CONTEXT, acme.other_org, group.id, name="Stolen")
     with pytest.raises(NotFound):
-        acme.app.delete_group(CONTEXT, acme.other_org, group.id)
+        acme.app.groups.delete_group(CONTEXT, acme.other_org, group.id)
     with pytest.raises(NotFound):
-        acme.app.create_group(CONTEXT, organization_id="org_01JZZZZZZZZZZZZZZZZZZZZZZZ", name="G")
-    assert acme.app.get_group(group.id, acme.org).name == "G"
+        acme.app.groups.create_group(
+            CONTEXT, organization_id="org_01JZZZZZZZZZZZZZZZZZZZZZZZ", name="G"
+        )
+    assert acme.app.groups.get_group(group.id, acme.org).name == "G"
 
 
 # ----------------------------------------------------------------- members --
@@ -170,64 +169,64 @@ def test_a_group_is_found_only_in_its_organization(acme: Acme) -> None:
 
 def test_members_are_added_once_removed_and_added_again(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
     start = _position(app)
-    assert app.add_group_member(CONTEXT, acme.org, group.id, acme.alice).position is not None
-    again = app.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    assert app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.alice).position is not None
+    again = app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
     assert again.position is None  # a successful no-op
     added = [e for e in _events_after(app, start) if is_public(e)]
     assert [event_type(type(e)) for e in added] == ["group_member.added"]
     assert (added[0].group_id, added[0].organization_membership_id) == (group.id, acme.alice)
     assert added[0].context.organization_id == acme.org
 
-    app.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    app.groups.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
     with pytest.raises(NotFound):
-        app.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
-    app.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
+        app.groups.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
     assert _public_types(_events_after(app, start)) == [
         "group_member.added",
         "group_member.removed",
         "group_member.added",
     ]
-    assert LogAccessIndex(app).group_member_ids(group_id=group.id) != []
+    assert LogAccessIndex(app.store).group_member_ids(group_id=group.id) != []
 
 
 def test_only_memberships_of_the_groups_organization_join(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
     start = _position(app)
     with pytest.raises(Invalid) as foreign:
-        app.add_group_member(CONTEXT, acme.org, group.id, acme.stranger)
+        app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.stranger)
     assert (foreign.value.code, foreign.value.field) == (
         "organization_membership_not_in_organization",
         "organization_membership_id",
     )
     with pytest.raises(NotFound):
-        app.add_group_member(CONTEXT, acme.org, group.id, "om_01JZZZZZZZZZZZZZZZZZZZZZZZ")
+        app.groups.add_group_member(CONTEXT, acme.org, group.id, "om_01JZZZZZZZZZZZZZZZZZZZZZZZ")
     with pytest.raises(NotFound):
-        app.add_group_member(CONTEXT, acme.other_org, group.id, acme.stranger)
+        app.groups.add_group_member(CONTEXT, acme.other_org, group.id, acme.stranger)
     assert _position(app) == start
 
 
 def test_members_change_in_one_batch(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
-    app.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
     start = _position(app)
     with pytest.raises(Invalid) as both:
-        app.change_group_members(
+        app.groups.change_group_members(
             CONTEXT, acme.org, group.id, add=[acme.bob], remove=[acme.bob, acme.alice]
         )
     assert both.value.code == "add_and_remove_overlap"
     with pytest.raises(Invalid):  # one bad entry refuses the whole batch
-        app.change_group_members(CONTEXT, acme.org, group.id, add=[acme.bob, acme.stranger])
+        app.groups.change_group_members(CONTEXT, acme.org, group.id, add=[acme.bob, acme.stranger])
     assert _position(app) == start
-    app.change_group_members(
+    app.groups.change_group_members(
         CONTEXT, acme.org, group.id, add=[acme.bob, acme.alice, acme.bob], remove=[acme.stranger]
     )
     assert _public_types(_events_after(app, start)) == ["group_member.added"]
-    app.change_group_members(CONTEXT, acme.org, group.id, remove=[acme.alice, acme.bob])
-    assert LogAccessIndex(app).group_member_ids(group_id=group.id) == []
+    app.groups.change_group_members(CONTEXT, acme.org, group.id, remove=[acme.alice, acme.bob])
+    assert LogAccessIndex(app.store).group_member_ids(group_id=group.id) == []
 
 
 # -------------------------------------------------------- role assignments --
@@ -235,7 +234,7 @@ def test_members_change_in_one_batch(acme: Acme) -> None:
 
 def test_group_roles_must_fit_where_they_are_held(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
     start = _position(app)
     cases = [
         (RoleOn("workspace-admin"), Invalid, "role_resource_type_mismatch"),
@@ -246,19 +245,21 @@ def test_group_roles_must_fit_where_they_are_held(acme: Acme) -> None:
     ]
     for role_on, error, code in cases:
         with pytest.raises(error) as refused:
-            app.assign_group_role(CONTEXT, group.id, role_on)
+            app.groups.assign_group_role(CONTEXT, group.id, role_on)
         assert refused.value.code == code, role_on
     assert _position(app) == start
 
-    org_level = app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin")).value
+    org_level = app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin")).value
     assert org_level.id.startswith("gra_")
     assert org_level.resource_id == root_resource_id(acme.org)
-    scoped = app.assign_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
+    scoped = app.groups.assign_group_role(
+        CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace)
+    )
     assert scoped.value.resource_id == acme.workspace.id
-    root = app.get_resource(root_resource_id(acme.org))
+    root = app.store.get_resource(root_resource_id(acme.org))
     for duplicate in (RoleOn("billing-admin"), RoleOn("billing-admin", root)):
         with pytest.raises(Conflict) as conflict:
-            app.assign_group_role(CONTEXT, group.id, duplicate)
+            app.groups.assign_group_role(CONTEXT, group.id, duplicate)
         assert conflict.value.code == "duplicate_group_role_assignment"
     created = [e for e in _events_after(app, start) if is_public(e)]
     assert [event_type(type(e)) for e in created] == ["group_role_assignment.created"] * 2
@@ -270,37 +271,39 @@ def test_group_roles_must_fit_where_they_are_held(acme: Acme) -> None:
 
 def test_group_roles_are_removed_by_id_or_by_criteria(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
-    other = app.create_group(CONTEXT, organization_id=acme.org, name="H").value
-    org_level = app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin")).value
-    app.assign_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    other = app.groups.create_group(CONTEXT, organization_id=acme.org, name="H").value
+    org_level = app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin")).value
+    app.groups.assign_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
     with pytest.raises(NotFound):
-        app.remove_group_role_assignment(CONTEXT, other.id, org_level.id)
-    app.remove_group_role_assignment(CONTEXT, group.id, org_level.id)
+        app.groups.remove_group_role_assignment(CONTEXT, other.id, org_level.id)
+    app.groups.remove_group_role_assignment(CONTEXT, group.id, org_level.id)
     with pytest.raises(NotFound):
-        app.remove_group_role_assignment(CONTEXT, group.id, org_level.id)
+        app.groups.remove_group_role_assignment(CONTEXT, group.id, org_level.id)
     with pytest.raises(NotFound):
-        app.remove_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
+        app.groups.remove_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
     with pytest.raises(NotFound):
-        app.remove_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.project))
-    app.remove_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
-    assert LogAccessIndex(app).group_role_assignment_ids(group_id=group.id) == []
+        app.groups.remove_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.project))
+    app.groups.remove_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
+    assert LogAccessIndex(app.store).group_role_assignment_ids(group_id=group.id) == []
     # Removed, the same role can be assigned again.
-    app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
+    app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
 
 
 def test_replacing_a_groups_roles_keeps_listed_ones_and_records_each_change(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
-    kept = app.assign_group_role(CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace))
-    dropped = app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    kept = app.groups.assign_group_role(
+        CONTEXT, group.id, RoleOn("workspace-admin", acme.workspace)
+    )
+    dropped = app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
     start = _position(app)
     wanted = [
         RoleOn("workspace-admin", acme.workspace),
         RoleOn("project-viewer", acme.project),
         RoleOn("project-viewer", acme.project),  # listed twice, held once
     ]
-    app.replace_group_roles(CONTEXT, group.id, wanted)
+    app.groups.replace_group_roles(CONTEXT, group.id, wanted)
     events = [e for e in _events_after(app, start) if is_public(e)]
     assert sorted(event_type(type(e)) for e in events) == [
         "group_role_assignment.created",
@@ -309,27 +312,27 @@ def test_replacing_a_groups_roles_keeps_listed_ones_and_records_each_change(acme
     assert next(e for e in events if isinstance(e, GroupRoleAssignment.Removed)).originator_id == (
         dropped.value.id
     )
-    index = LogAccessIndex(app)
+    index = LogAccessIndex(app.store)
     held = index.group_role_assignment_ids(group_id=group.id)
     assert kept.value.id in held
     assert len(held) == 2
     middle = _position(app)
-    assert app.replace_group_roles(CONTEXT, group.id, wanted[:2]).position is None
+    assert app.groups.replace_group_roles(CONTEXT, group.id, wanted[:2]).position is None
     assert _position(app) == middle
     with pytest.raises(Invalid):  # one bad entry refuses the whole list
-        app.replace_group_roles(CONTEXT, group.id, [RoleOn("workspace-admin", acme.project)])
-    app.replace_group_roles(CONTEXT, group.id, [])
+        app.groups.replace_group_roles(CONTEXT, group.id, [RoleOn("workspace-admin", acme.project)])
+    app.groups.replace_group_roles(CONTEXT, group.id, [])
     assert index.group_role_assignment_ids(group_id=group.id) == []
 
 
 def test_a_groups_roles_change_in_one_batch(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
-    app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
     start = _position(app)
-    root = app.get_resource(root_resource_id(acme.org))
+    root = app.store.get_resource(root_resource_id(acme.org))
     with pytest.raises(Invalid) as both:
-        app.change_group_roles(
+        app.groups.change_group_roles(
             CONTEXT,
             group.id,
             add=[RoleOn("billing-admin", root)],
@@ -337,15 +340,15 @@ def test_a_groups_roles_change_in_one_batch(acme: Acme) -> None:
         )
     assert both.value.code == "add_and_remove_overlap"
     assert _position(app) == start
-    app.change_group_roles(
+    app.groups.change_group_roles(
         CONTEXT,
         group.id,
         add=[RoleOn("billing-admin"), RoleOn("workspace-admin", acme.workspace)],
         remove=[RoleOn("project-viewer", acme.project), RoleOn("nope")],
     )
     assert _public_types(_events_after(app, start)) == ["group_role_assignment.created"]
-    app.change_group_roles(CONTEXT, group.id, remove=[RoleOn("billing-admin")])
-    assert len(LogAccessIndex(app).group_role_assignment_ids(group_id=group.id)) == 1
+    app.groups.change_group_roles(CONTEXT, group.id, remove=[RoleOn("billing-admin")])
+    assert len(LogAccessIndex(app.store).group_role_assignment_ids(group_id=group.id)) == 1
 
 
 # ---------------------------------------------------------------- cascades --
@@ -353,11 +356,11 @@ def test_a_groups_roles_change_in_one_batch(acme: Acme) -> None:
 
 def _group_with_everything(acme: Acme, name: str = "G") -> Group:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name=name).value
-    app.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
-    app.add_group_member(CONTEXT, acme.org, group.id, acme.bob)
-    app.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
-    app.assign_group_role(CONTEXT, group.id, RoleOn("project-viewer", acme.project))
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name=name).value
+    app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    app.groups.add_group_member(CONTEXT, acme.org, group.id, acme.bob)
+    app.groups.assign_group_role(CONTEXT, group.id, RoleOn("billing-admin"))
+    app.groups.assign_group_role(CONTEXT, group.id, RoleOn("project-viewer", acme.project))
     return group
 
 
@@ -365,7 +368,7 @@ def test_deleting_a_group_removes_its_members_and_roles_one_event_each(acme: Acm
     app = acme.app
     group = _group_with_everything(acme)
     start = _position(app)
-    app.delete_group(CONTEXT, acme.org, group.id)
+    app.groups.delete_group(CONTEXT, acme.org, group.id)
     assert sorted(_public_types(_events_after(app, start))) == [
         "group.deleted",
         "group_member.removed",
@@ -373,7 +376,7 @@ def test_deleting_a_group_removes_its_members_and_roles_one_event_each(acme: Acm
         "group_role_assignment.removed",
         "group_role_assignment.removed",
     ]
-    index = LogAccessIndex(app)
+    index = LogAccessIndex(app.store)
     assert index.group_member_ids(membership_id=acme.alice) == []
     assert index.group_role_assignment_ids(resource_ids=[acme.project.id]) == []
 
@@ -382,13 +385,13 @@ def test_deleting_a_membership_or_its_user_removes_its_group_links(acme: Acme) -
     app = acme.app
     one, two = _group_with_everything(acme, "One"), _group_with_everything(acme, "Two")
     start = _position(app)
-    app.delete_membership(CONTEXT, acme.alice)
+    app.memberships.delete_membership(CONTEXT, acme.alice)
     removed = [e for e in _events_after(app, start) if isinstance(e, GroupMember.Removed)]
     assert len(removed) == 2
-    index = LogAccessIndex(app)
+    index = LogAccessIndex(app.store)
     assert index.group_member_ids(membership_id=acme.alice) == []
-    user = app.get_membership(acme.bob).user_id
-    app.delete_user(CONTEXT, user)
+    user = app.store.get_membership(acme.bob).user_id
+    app.users.delete_user(CONTEXT, user)
     assert index.group_member_ids(group_id=one.id) == []
     assert index.group_member_ids(group_id=two.id) == []
     assert len(index.group_role_assignment_ids(group_id=one.id)) == 2  # the group's roles stay
@@ -398,12 +401,12 @@ def test_deleting_an_organization_removes_its_groups_with_everything_once(acme: 
     app = acme.app
     groups = [_group_with_everything(acme, "One"), _group_with_everything(acme, "Two")]
     start = _position(app)
-    app.delete_organization(CONTEXT, acme.org)
+    app.organizations.delete_organization(CONTEXT, acme.org)
     types = _public_types(_events_after(app, start))
     assert types.count("group.deleted") == 2
     assert types.count("group_member.removed") == 4
     assert types.count("group_role_assignment.removed") == 4
-    index = LogAccessIndex(app)
+    index = LogAccessIndex(app.store)
     assert index.group_ids_of_organization(acme.org) == []
     for group in groups:
         assert index.group_member_ids(group_id=group.id) == []
@@ -412,19 +415,21 @@ def test_deleting_an_organization_removes_its_groups_with_everything_once(acme: 
 
 def test_a_resource_with_group_roles_needs_cascade_to_be_deleted(acme: Acme) -> None:
     app = acme.app
-    group = app.create_group(CONTEXT, organization_id=acme.org, name="G").value
-    assignment = app.assign_group_role(CONTEXT, group.id, RoleOn("project-viewer", acme.project))
+    group = app.groups.create_group(CONTEXT, organization_id=acme.org, name="G").value
+    assignment = app.groups.assign_group_role(
+        CONTEXT, group.id, RoleOn("project-viewer", acme.project)
+    )
     start = _position(app)
     with pytest.raises(Conflict) as blocked:
-        app.delete_resource(CONTEXT, acme.project, cascade=False)
+        app.resources.delete_resource(CONTEXT, acme.project, cascade=False)
     assert blocked.value.code == "resource_has_dependents"
     assert _position(app) == start
-    app.delete_resource(CONTEXT, acme.workspace, cascade=True)
+    app.resources.delete_resource(CONTEXT, acme.workspace, cascade=True)
     events = _events_after(app, start)
     removed = [e for e in events if isinstance(e, GroupRoleAssignment.Removed)]
     assert [e.originator_id for e in removed] == [assignment.value.id]
     assert not any(isinstance(e, RoleAssignment.Removed) for e in events)
-    assert LogAccessIndex(app).group_role_assignment_ids(group_id=group.id) == []
+    assert LogAccessIndex(app.store).group_role_assignment_ids(group_id=group.id) == []
 
 
 # ------------------------------------------------------------------ events --
@@ -433,9 +438,11 @@ def test_a_resource_with_group_roles_needs_cascade_to_be_deleted(acme: Acme) -> 
 def test_every_group_event_type_is_published_and_round_trips(acme: Acme) -> None:
     app, start = acme.app, _position(acme.app)
     group = _group_with_everything(acme)
-    app.update_group(CONTEXT, acme.org, group.id, name="Renamed", description="d", describe=True)
-    app.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
-    app.delete_group(CONTEXT, acme.org, group.id)
+    app.groups.update_group(
+        CONTEXT, acme.org, group.id, name="Renamed", description="d", describe=True
+    )
+    app.groups.remove_group_member(CONTEXT, acme.org, group.id, acme.alice)
+    app.groups.delete_group(CONTEXT, acme.org, group.id)
     events = [e for e in _events_after(app, start) if is_public(e)]
     assert {event_type(type(e)) for e in events} == GROUP_TYPES
     assert set(EVENT_CLASSES) >= GROUP_TYPES

@@ -5,14 +5,15 @@ from __future__ import annotations
 from api.services import KnownKeys
 from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
+from tests.unit.log_index import in_memory_app
 
 CONTEXT = EventContext(actor=Actor(type="system", id="tests"), source="system")
 
 
 def _app_with_key() -> tuple[IdentityApplication, str, str]:
-    app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.initialize_environment(CONTEXT)
-    created, secret = app.create_api_key(CONTEXT, name="ci")
+    app = in_memory_app()
+    app.environment.initialize_environment(CONTEXT)
+    created, secret = app.api_keys.create_api_key(CONTEXT, name="ci")
     return app, created.value.id, secret
 
 
@@ -24,7 +25,7 @@ def test_a_valid_key_is_remembered_and_a_revoked_one_forgotten_after_the_ttl() -
         assert actor is not None
         assert (actor.type, actor.id, actor.name) == ("api_key", key_id, "ci")
 
-    app.revoke_api_key(CONTEXT, key_id)
+    app.api_keys.revoke_api_key(CONTEXT, key_id)
     assert remembering.actor(secret) is not None  # trusted until its TTL ends
     assert checking.actor(secret) is None
 
@@ -34,6 +35,6 @@ def test_unknown_keys_are_not_remembered() -> None:
     keys = KnownKeys(app, ttl=3600)
     secret = "sk_" + "x" * 43
     assert keys.actor(secret) is None
-    _, later = app.create_api_key(CONTEXT, name="later", secret=secret)
+    _, later = app.api_keys.create_api_key(CONTEXT, name="later", secret=secret)
     assert later == secret
     assert keys.actor(secret) is not None

@@ -24,6 +24,7 @@ from domain.events import Actor, EventContext
 from domain.organizations import Organization
 from domain.serialization import event_to_dict
 from domain.users import User
+from tests.unit.log_index import in_memory_app
 
 SOURCE = "urn:idgov:test"
 STREAM = "idgov.events.v1:2"
@@ -41,14 +42,12 @@ class _NoMemberships:
 
 @pytest.fixture
 def app() -> IdentityApplication:
-    application = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    application.membership_index = _NoMemberships()
-    return application
+    return in_memory_app(memberships=_NoMemberships())
 
 
 def _events(app: IdentityApplication) -> list[Any]:
-    notifications = app.recorder.select_notifications(start=None, limit=1000)
-    return [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+    notifications = app.store.recorder.select_notifications(start=None, limit=1000)
+    return [(n.id, app.store.mapper.to_domain_event(n)) for n in notifications]
 
 
 def _headers(message: Any) -> dict[str, bytes]:
@@ -58,8 +57,10 @@ def _headers(message: Any) -> dict[str, bytes]:
 
 
 def test_event_message_carries_cloudevents_and_ordering_headers(app: IdentityApplication) -> None:
-    organization = app.create_organization(CONTEXT, name="Acme", external_id="acme").value
-    app.update_organization(CONTEXT, organization.id, name="Acme Inc")
+    organization = app.organizations.create_organization(
+        CONTEXT, name="Acme", external_id="acme"
+    ).value
+    app.organizations.update_organization(CONTEXT, organization.id, name="Acme Inc")
     renamed = next(e for _, e in _events(app) if isinstance(e, Organization.Renamed))
     position = 42
 
@@ -88,8 +89,8 @@ def test_event_message_carries_cloudevents_and_ordering_headers(app: IdentityApp
 
 
 def test_ce_id_is_stable_across_calls_and_distinct_per_event(app: IdentityApplication) -> None:
-    organization = app.create_organization(CONTEXT, name="Acme").value
-    app.update_organization(CONTEXT, organization.id, name="Acme 2")
+    organization = app.organizations.create_organization(CONTEXT, name="Acme").value
+    app.organizations.update_organization(CONTEXT, organization.id, name="Acme 2")
     events = [e for _, e in _events(app)]
     created = next(e for e in events if isinstance(e, Organization.Created))
     renamed = next(e for e in events if isinstance(e, Organization.Renamed))
@@ -105,8 +106,8 @@ def test_ce_id_is_stable_across_calls_and_distinct_per_event(app: IdentityApplic
 
 
 def test_environment_level_events_use_the_fixed_key(app: IdentityApplication) -> None:
-    app.initialize_environment(CONTEXT)
-    app.create_user(CONTEXT, email="ada@example.com")
+    app.environment.initialize_environment(CONTEXT)
+    app.users.create_user(CONTEXT, email="ada@example.com")
     events = [e for _, e in _events(app) if type(e).__qualname__ != "Claim.Created"]
     assert {type(e).__qualname__ for e in events} >= {
         "Environment.Created",
@@ -119,11 +120,11 @@ def test_environment_level_events_use_the_fixed_key(app: IdentityApplication) ->
 
 
 def test_decode_round_trips_every_message(app: IdentityApplication) -> None:
-    organization = app.create_organization(
+    organization = app.organizations.create_organization(
         CONTEXT, name="Acme", domains=[("acme.com", "verified")]
     ).value
-    user = app.create_user(CONTEXT, email="Grace@Example.com", first_name="Grace").value
-    app.create_organization_role(
+    user = app.users.create_user(CONTEXT, email="Grace@Example.com", first_name="Grace").value
+    app.custom_roles.create_organization_role(
         CONTEXT,
         organization.id,
         slug="org-admin",
@@ -131,10 +132,10 @@ def test_decode_round_trips_every_message(app: IdentityApplication) -> None:
         description=None,
         resource_type_slug=None,
     )
-    app.create_membership(
+    app.memberships.create_membership(
         CONTEXT, user_id=user.id, organization_id=organization.id, role_slugs=["org-admin"]
     )
-    app.update_user(CONTEXT, user.id, metadata={"team": "core"})
+    app.users.update_user(CONTEXT, user.id, metadata={"team": "core"})
     decoded = set()
     for position, event in _events(app):
         if type(event).__qualname__.startswith("Claim."):
@@ -185,8 +186,8 @@ def test_decode_watermark() -> None:
 def test_undecodable_body_becomes_a_delivery_with_error(
     app: IdentityApplication, ce_type: bytes, body: bytes
 ) -> None:
-    organization = app.create_organization(CONTEXT, name="Acme").value
-    app.update_organization(CONTEXT, organization.id, name="Acme 2")
+    organization = app.organizations.create_organization(CONTEXT, name="Acme").value
+    app.organizations.update_organization(CONTEXT, organization.id, name="Acme 2")
     _, renamed = _events(app)[-1]
     headers = [
         (k, ce_type if k == "ce_type" else v) for k, v in event_message(renamed, 5, SOURCE).headers
@@ -203,7 +204,7 @@ def test_undecodable_body_becomes_a_delivery_with_error(
 
 
 def test_user_events_are_published_without_organization(app: IdentityApplication) -> None:
-    user = app.create_user(CONTEXT, email="u@example.com").value
+    user = app.users.create_user(CONTEXT, email="u@example.com").value
     created = next(e for _, e in _events(app) if isinstance(e, User.Created))
     headers = _headers(event_message(created, 3, SOURCE))
     assert headers["ce_type"] == b"user.created"

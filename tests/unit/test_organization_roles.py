@@ -13,7 +13,7 @@ from domain.catalog import EVENT_CLASSES
 from domain.errors import Conflict, DomainError, Invalid, NotFound
 from domain.events import Actor, EventContext, event_type
 from domain.organization_roles import OrganizationRoles, generated_slug
-from tests.unit.log_index import LogAccessIndex, LogMembershipIndex
+from tests.unit.log_index import LogMembershipIndex, in_memory_app
 
 ACTOR = Actor(type="api_key", id="key_roles", name="tests")
 CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_roles")
@@ -21,14 +21,12 @@ CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_roles")
 
 @pytest.fixture
 def app() -> IdentityApplication:
-    app = IdentityApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.membership_index = LogMembershipIndex(app)
-    app.access_index = app.role_index = LogAccessIndex(app)
-    app.initialize_environment(CONTEXT)
-    app.create_resource_type(
+    app = in_memory_app()
+    app.environment.initialize_environment(CONTEXT)
+    app.schema.create_resource_type(
         CONTEXT, slug="workspace", name="Workspace", description=None, parent_type_slugs=[]
     )
-    app.create_resource_type(
+    app.schema.create_resource_type(
         CONTEXT,
         slug="project",
         name="Project",
@@ -40,7 +38,7 @@ def app() -> IdentityApplication:
         ("workspace:edit", "workspace"),
         ("project:view", "project"),
     ):
-        app.create_permission(
+        app.schema.create_permission(
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
     return app
@@ -51,7 +49,7 @@ def _code(error: pytest.ExceptionInfo[DomainError]) -> str:
 
 
 def env_role(app: IdentityApplication, slug: str, type_slug: str | None = None) -> None:
-    app.create_role(
+    app.schema.create_role(
         CONTEXT, slug=slug, name=slug.title(), description=None, resource_type_slug=type_slug
     )
 
@@ -63,7 +61,7 @@ def custom_role(
     name: str = "Custom",
     type_slug: str | None = None,
 ) -> str:
-    return app.create_organization_role(
+    return app.custom_roles.create_organization_role(
         CONTEXT,
         organization_id,
         slug=slug,
@@ -74,31 +72,31 @@ def custom_role(
 
 
 def org(app: IdentityApplication, name: str = "Acme") -> str:
-    return app.create_organization(CONTEXT, name=name).value.id
+    return app.organizations.create_organization(CONTEXT, name=name).value.id
 
 
 def member(app: IdentityApplication, organization_id: str, roles: list[str] | None = None) -> str:
-    user = app.create_user(CONTEXT, email=f"u{len(_events(app))}@example.test").value
-    return app.create_membership(
+    user = app.users.create_user(CONTEXT, email=f"u{len(_events(app))}@example.test").value
+    return app.memberships.create_membership(
         CONTEXT, user_id=user.id, organization_id=organization_id, role_slugs=roles or []
     ).value.id
 
 
 def roles_of(app: IdentityApplication, membership_id: str) -> tuple[str, ...]:
-    return app.get_membership(membership_id).role_slugs
+    return app.store.get_membership(membership_id).role_slugs
 
 
 def order(app: IdentityApplication, organization_id: str) -> list[str]:
     from domain.organization_roles import effective_priority
 
-    roles = app.get_organization_roles(organization_id)
-    return [r.slug for r in effective_priority(app.get_schema(), roles)]
+    roles = app.store.get_organization_roles(organization_id)
+    return [r.slug for r in effective_priority(app.store.get_schema(), roles)]
 
 
 def _events(app: IdentityApplication, start: int | None = None) -> list[Any]:
     return [
-        app.mapper.to_domain_event(n)
-        for n in app.recorder.select_notifications(start=start, limit=1_000_000)
+        app.store.mapper.to_domain_event(n)
+        for n in app.store.recorder.select_notifications(start=start, limit=1_000_000)
     ]
 
 
@@ -133,7 +131,7 @@ def test_a_supplied_slug_starts_with_org_and_has_single_separators(
     with pytest.raises(Invalid) as error:
         custom_role(app, acme, slug)
     assert (_code(error), error.value.field) == ("invalid_slug", "slug")
-    assert app.get_organization_roles(acme) is None  # nothing was saved
+    assert app.store.get_organization_roles(acme) is None  # nothing was saved
 
 
 @pytest.mark.parametrize("slug", ["org-a", "org-billing_admin", "org-a1-b2_c3", "org-" + "a" * 44])
@@ -167,7 +165,7 @@ def test_generated_slugs_are_the_roles_own(app: IdentityApplication) -> None:
     assert first.startswith("billing-admin-")
     assert second.startswith("billing-admin-")
     assert first != second
-    roles = app.get_organization_roles(acme)
+    roles = app.store.get_organization_roles(acme)
     assert roles is not None
     assert first.endswith(roles.roles[first].id[-6:].lower())
 
@@ -190,7 +188,7 @@ def test_slugs_are_unique_in_an_organization_and_apart_from_environment_roles(
     with pytest.raises(Conflict) as clash:
         env_role(app, generated)
     assert _code(clash) == "role_slug_conflict"
-    assert generated not in app.get_schema().roles
+    assert generated not in app.store.get_schema().roles
 
 
 def test_custom_roles_hold_permissions_of_their_type_and_types_below(
@@ -198,20 +196,24 @@ def test_custom_roles_hold_permissions_of_their_type_and_types_below(
 ) -> None:
     acme = org(app)
     slug = custom_role(app, acme, "org-ws", type_slug="workspace")
-    app.set_organization_role_permissions(CONTEXT, acme, slug, ["workspace:edit", "project:view"])
+    app.custom_roles.set_organization_role_permissions(
+        CONTEXT, acme, slug, ["workspace:edit", "project:view"]
+    )
     with pytest.raises(Invalid) as outside:
-        app.add_organization_role_permission(CONTEXT, acme, slug, "org:billing")
+        app.custom_roles.add_organization_role_permission(CONTEXT, acme, slug, "org:billing")
     assert _code(outside) == "permission_outside_role_scope"
     with pytest.raises(Invalid) as unknown:
         custom_role(app, acme, "org-x", type_slug="galaxy")
     assert _code(unknown) == "resource_type_not_found"
-    app.add_organization_role_permission(CONTEXT, acme, slug, "project:view")  # no-op
-    role = app.remove_organization_role_permission(CONTEXT, acme, slug, "workspace:edit").value
+    app.custom_roles.add_organization_role_permission(CONTEXT, acme, slug, "project:view")  # no-op
+    role = app.custom_roles.remove_organization_role_permission(
+        CONTEXT, acme, slug, "workspace:edit"
+    ).value
     assert role.permissions == ("project:view",)
     with pytest.raises(NotFound):
-        app.remove_organization_role_permission(CONTEXT, acme, slug, "workspace:edit")
+        app.custom_roles.remove_organization_role_permission(CONTEXT, acme, slug, "workspace:edit")
     with pytest.raises(NotFound):  # environment roles change through their own use cases
-        app.update_organization_role(CONTEXT, acme, "member", name="x")
+        app.custom_roles.update_organization_role(CONTEXT, acme, "member", name="x")
 
 
 # ------------------------------------------------------ priority and default --
@@ -222,9 +224,9 @@ def test_an_organization_follows_the_environment_until_it_has_roles_of_its_own(
 ) -> None:
     env_role(app, "admin")
     acme = org(app)
-    assert app.get_organization_roles(acme) is None
+    assert app.store.get_organization_roles(acme) is None
     assert order(app, acme) == ["member", "admin"]
-    app.change_role_settings(CONTEXT, priority_order=["admin", "member"])
+    app.role_settings.change_role_settings(CONTEXT, priority_order=["admin", "member"])
     assert order(app, acme) == ["admin", "member"]
 
     custom_role(app, acme, "org-c1")
@@ -234,13 +236,13 @@ def test_an_organization_follows_the_environment_until_it_has_roles_of_its_own(
     custom_role(app, acme, "org-c2")  # and so do new custom roles
     assert order(app, acme) == ["admin", "member", "org-c1", "x", "org-c2"]
     # From now on the environment's order is not the organization's.
-    app.change_role_settings(CONTEXT, priority_order=["x", "member", "admin"])
+    app.role_settings.change_role_settings(CONTEXT, priority_order=["x", "member", "admin"])
     assert order(app, acme) == ["admin", "member", "org-c1", "x", "org-c2"]
-    assert list(app.get_schema().roles) == ["x", "member", "admin"]
+    assert list(app.store.get_schema().roles) == ["x", "member", "admin"]
 
-    roles = app.get_organization_roles(acme)
+    roles = app.store.get_organization_roles(acme)
     assert roles is not None
-    assert _names(app.events.get(roles.id)) == [
+    assert _names(app.store.events.get(roles.id)) == [
         "OrganizationRoles.Created",
         "OrganizationRoles.RoleCreated",
         "OrganizationRoles.PriorityOrderSet",  # x joined the order before org-c2
@@ -253,12 +255,14 @@ def test_an_organization_order_names_every_role_once(app: IdentityApplication) -
     custom_role(app, acme, "org-c1")
     for wrong in (["member"], ["member", "org-c1", "org-c1"], ["member", "org-c1", "nobody"]):
         with pytest.raises(Invalid) as error:
-            app.change_organization_role_settings(CONTEXT, acme, priority_order=wrong)
+            app.role_settings.change_organization_role_settings(CONTEXT, acme, priority_order=wrong)
         assert (_code(error), error.value.field) == ("invalid_priority_order", "priority_order")
-    app.change_organization_role_settings(CONTEXT, acme, priority_order=["org-c1", "member"])
+    app.role_settings.change_organization_role_settings(
+        CONTEXT, acme, priority_order=["org-c1", "member"]
+    )
     assert order(app, acme) == ["org-c1", "member"]
     with pytest.raises(Invalid) as env_error:
-        app.change_role_settings(CONTEXT, priority_order=["member", "member"])
+        app.role_settings.change_role_settings(CONTEXT, priority_order=["member", "member"])
     assert _code(env_error) == "invalid_priority_order"
 
 
@@ -267,41 +271,47 @@ def test_default_roles(app: IdentityApplication) -> None:
     env_role(app, "ws-admin", "workspace")
     acme, globex = org(app), org(app, "Globex")
     custom_role(app, acme, "org-basic")
-    assert app.get_membership(member(app, acme)).role_slugs == ("member",)  # copied
+    assert app.store.get_membership(member(app, acme)).role_slugs == ("member",)  # copied
 
-    app.change_role_settings(CONTEXT, default_role_slug="admin")
+    app.role_settings.change_role_settings(CONTEXT, default_role_slug="admin")
     assert roles_of(app, member(app, globex)) == ("admin",)  # follows the environment
     assert roles_of(app, member(app, acme)) == ("member",)  # has its own
 
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-basic")
+    app.role_settings.change_organization_role_settings(
+        CONTEXT, acme, default_role_slug="org-basic"
+    )
     assert roles_of(app, member(app, acme)) == ("org-basic",)
     for wrong, code in (("ws-admin", "invalid_role"), ("nobody", "invalid_role")):
         with pytest.raises(Invalid) as error:
-            app.change_organization_role_settings(CONTEXT, acme, default_role_slug=wrong)
+            app.role_settings.change_organization_role_settings(
+                CONTEXT, acme, default_role_slug=wrong
+            )
         assert (_code(error), error.value.field) == (code, "default_role_slug")
         with pytest.raises(Invalid):
-            app.change_role_settings(CONTEXT, default_role_slug=wrong)
+            app.role_settings.change_role_settings(CONTEXT, default_role_slug=wrong)
     with pytest.raises(Invalid):  # another organization's custom role
-        app.change_organization_role_settings(CONTEXT, globex, default_role_slug="org-basic")
-    assert app.get_organization_roles(globex) is None  # a refused change customises nothing
+        app.role_settings.change_organization_role_settings(
+            CONTEXT, globex, default_role_slug="org-basic"
+        )
+    assert app.store.get_organization_roles(globex) is None  # a refused change customises nothing
 
 
 def test_a_settings_change_that_changes_nothing_customises_nothing(
     app: IdentityApplication,
 ) -> None:
     acme = org(app)
-    result = app.change_organization_role_settings(
+    result = app.role_settings.change_organization_role_settings(
         CONTEXT, acme, default_role_slug="member", priority_order=["member"]
     )
     assert result.position is None
-    assert app.get_organization_roles(acme) is None
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="member")
+    assert app.store.get_organization_roles(acme) is None
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="member")
     env_role(app, "admin")
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="admin")
-    roles = app.get_organization_roles(acme)
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="admin")
+    roles = app.store.get_organization_roles(acme)
     assert roles is not None
     assert roles.default_role_slug == "admin"
-    assert app.get_schema().default_role_slug == "member"
+    assert app.store.get_schema().default_role_slug == "member"
 
 
 # ---------------------------------------------------- membership roles --
@@ -313,11 +323,11 @@ def test_membership_roles_are_checked(app: IdentityApplication) -> None:
     acme, globex = org(app), org(app, "Globex")
     custom_role(app, acme, "org-own")
     custom_role(app, acme, "org-scoped", type_slug="workspace")
-    user = app.create_user(CONTEXT, email="checked@example.test").value
+    user = app.users.create_user(CONTEXT, email="checked@example.test").value
 
     def refused(roles: list[str], field: str = "role_slugs", organization: str = acme) -> str:
         with pytest.raises(Invalid) as error:
-            app.create_membership(
+            app.memberships.create_membership(
                 CONTEXT,
                 user_id=user.id,
                 organization_id=organization,
@@ -332,15 +342,18 @@ def test_membership_roles_are_checked(app: IdentityApplication) -> None:
     assert refused(["ws-admin"]) == "sub_resource_scoped_role_not_allowed"
     assert refused(["org-scoped"]) == "sub_resource_scoped_role_not_allowed"
     assert refused(["admin", "org-own"]) == "multiple_roles_not_enabled"
-    assert app.membership_index is not None
-    assert app.membership_index.membership_ids(user_id=user.id) == []
+    assert LogMembershipIndex(app.store).membership_ids(user_id=user.id) == []
 
     one = member(app, acme, ["org-own"])
     with pytest.raises(Invalid) as update:
-        app.change_membership_roles(CONTEXT, one, ["admin", "member"], role_field="role_slugs")
+        app.memberships.change_membership_roles(
+            CONTEXT, one, ["admin", "member"], role_field="role_slugs"
+        )
     assert _code(update) == "multiple_roles_not_enabled"
-    app.change_role_settings(CONTEXT, multiple_roles=True)
-    assert app.change_membership_roles(CONTEXT, one, ["admin", "org-own"]).value.role_slugs == (
+    app.role_settings.change_role_settings(CONTEXT, multiple_roles=True)
+    assert app.memberships.change_membership_roles(
+        CONTEXT, one, ["admin", "org-own"]
+    ).value.role_slugs == (
         "admin",
         "org-own",
     )
@@ -352,20 +365,22 @@ def test_resource_scoped_custom_roles_are_assigned_on_resources(
     acme, globex = org(app), org(app, "Globex")
     custom_role(app, acme, "org-ws", type_slug="workspace")
     custom_role(app, acme, "org-top")
-    ws = app.create_resource(
+    ws = app.resources.create_resource(
         CONTEXT, organization_id=acme, resource_type_slug="workspace", external_id="w", name="W"
     ).value
-    other = app.create_resource(
+    other = app.resources.create_resource(
         CONTEXT, organization_id=globex, resource_type_slug="workspace", external_id="w", name="W"
     ).value
     someone = member(app, acme)
-    assert app.assign_role(CONTEXT, someone, role_slug="org-ws", resource=ws).value.role_slug
+    assert app.resources.assign_role(
+        CONTEXT, someone, role_slug="org-ws", resource=ws
+    ).value.role_slug
     with pytest.raises(Invalid) as top:
-        app.assign_role(CONTEXT, someone, role_slug="org-top", resource=ws)
+        app.resources.assign_role(CONTEXT, someone, role_slug="org-top", resource=ws)
     assert _code(top) == "organization_role_not_assignable"
     outsider = member(app, globex)
     with pytest.raises(Invalid) as foreign:
-        app.assign_role(CONTEXT, outsider, role_slug="org-ws", resource=other)
+        app.resources.assign_role(CONTEXT, outsider, role_slug="org-ws", resource=other)
     assert _code(foreign) == "invalid_role"
 
 
@@ -375,21 +390,23 @@ def test_resource_scoped_custom_roles_are_assigned_on_resources(
 def test_the_default_role_cannot_be_deleted(app: IdentityApplication) -> None:
     acme = org(app)
     custom_role(app, acme, "org-basic")
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-basic")
+    app.role_settings.change_organization_role_settings(
+        CONTEXT, acme, default_role_slug="org-basic"
+    )
     with pytest.raises(Conflict) as custom:
-        app.delete_organization_role(CONTEXT, acme, "org-basic")
+        app.custom_roles.delete_organization_role(CONTEXT, acme, "org-basic")
     assert _code(custom) == "role_is_default"
     with pytest.raises(Conflict) as environment:
-        app.delete_role(CONTEXT, "member")
+        app.schema.delete_role(CONTEXT, "member")
     assert _code(environment) == "role_is_default"
     env_role(app, "admin")
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="admin")
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="admin")
     with pytest.raises(Conflict) as some_organizations:
-        app.delete_role(CONTEXT, "admin")  # acme's default
+        app.schema.delete_role(CONTEXT, "admin")  # acme's default
     assert _code(some_organizations) == "role_is_default"
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="member")
-    app.delete_role(CONTEXT, "admin")
-    app.delete_organization_role(CONTEXT, acme, "org-basic")
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="member")
+    app.schema.delete_role(CONTEXT, "admin")
+    app.custom_roles.delete_organization_role(CONTEXT, acme, "org-basic")
     assert order(app, acme) == ["member"]
 
 
@@ -397,23 +414,23 @@ def test_a_role_in_use_on_resources_cannot_be_deleted(app: IdentityApplication) 
     acme = org(app)
     custom_role(app, acme, "org-ws", type_slug="workspace")
     env_role(app, "ws-admin", "workspace")
-    ws = app.create_resource(
+    ws = app.resources.create_resource(
         CONTEXT, organization_id=acme, resource_type_slug="workspace", external_id="w", name="W"
     ).value
     someone = member(app, acme)
     for slug in ("org-ws", "ws-admin"):
-        app.assign_role(CONTEXT, someone, role_slug=slug, resource=ws)
+        app.resources.assign_role(CONTEXT, someone, role_slug=slug, resource=ws)
     before = len(_events(app))
     with pytest.raises(Conflict) as custom:
-        app.delete_organization_role(CONTEXT, acme, "org-ws")
+        app.custom_roles.delete_organization_role(CONTEXT, acme, "org-ws")
     assert _code(custom) == "role_has_assignments"
     with pytest.raises(Conflict) as environment:
-        app.delete_role(CONTEXT, "ws-admin")
+        app.schema.delete_role(CONTEXT, "ws-admin")
     assert _code(environment) == "role_has_assignments"
     assert len(_events(app)) == before
-    app.delete_resource(CONTEXT, ws, cascade=True)
-    app.delete_organization_role(CONTEXT, acme, "org-ws")
-    app.delete_role(CONTEXT, "ws-admin")
+    app.resources.delete_resource(CONTEXT, ws, cascade=True)
+    app.custom_roles.delete_organization_role(CONTEXT, acme, "org-ws")
+    app.schema.delete_role(CONTEXT, "ws-admin")
 
 
 def test_holders_of_a_deleted_role_move_to_the_default_in_the_same_commit(
@@ -422,14 +439,14 @@ def test_holders_of_a_deleted_role_move_to_the_default_in_the_same_commit(
     acme = org(app)
     custom_role(app, acme, "org-temp")
     custom_role(app, acme, "org-keep")
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-keep")
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-keep")
     holder = member(app, acme, ["org-temp"])
     other = member(app, acme, ["member"])
     inactive = member(app, acme, ["org-temp"])
-    app.deactivate_membership(CONTEXT, inactive)
-    start = app.recorder.max_notification_id()
+    app.memberships.deactivate_membership(CONTEXT, inactive)
+    start = app.store.recorder.max_notification_id()
 
-    result = app.delete_organization_role(
+    result = app.custom_roles.delete_organization_role(
         CONTEXT, acme, "org-temp"
     )  # single-role mode: to the default
     assert roles_of(app, holder) == ("org-keep",)
@@ -441,7 +458,7 @@ def test_holders_of_a_deleted_role_move_to_the_default_in_the_same_commit(
         "OrganizationMembership.RolesChanged",
         "OrganizationRoles.RoleDeleted",
     ]
-    assert result.position == app.recorder.max_notification_id()
+    assert result.position == app.store.recorder.max_notification_id()
     for e in recorded:
         assert e.context.organization_id == acme
         assert e.context.request_id == "req_roles"
@@ -450,34 +467,34 @@ def test_holders_of_a_deleted_role_move_to_the_default_in_the_same_commit(
 
 
 def test_with_multiple_roles_a_deleted_role_is_stripped(app: IdentityApplication) -> None:
-    app.change_role_settings(CONTEXT, multiple_roles=True)
+    app.role_settings.change_role_settings(CONTEXT, multiple_roles=True)
     env_role(app, "admin")
     env_role(app, "auditor")
     acme, globex = org(app), org(app, "Globex")
     several = member(app, acme, ["admin", "auditor"])
     only = member(app, globex, ["auditor"])
     untouched = member(app, globex, ["admin"])
-    app.delete_role(CONTEXT, "auditor")
+    app.schema.delete_role(CONTEXT, "auditor")
     assert roles_of(app, several) == ("admin",)
     assert roles_of(app, only) == ("member",)
     assert roles_of(app, untouched) == ("admin",)
-    assert "auditor" not in app.get_schema().roles
+    assert "auditor" not in app.store.get_schema().roles
 
 
 def test_turning_multiple_roles_off_keeps_the_highest_role(app: IdentityApplication) -> None:
-    app.change_role_settings(CONTEXT, multiple_roles=True)
+    app.role_settings.change_role_settings(CONTEXT, multiple_roles=True)
     env_role(app, "admin")
     env_role(app, "auditor")
     acme, globex = org(app), org(app, "Globex")
     custom_role(app, acme, "org-lead")
-    app.change_organization_role_settings(
+    app.role_settings.change_organization_role_settings(
         CONTEXT, acme, priority_order=["org-lead", "auditor", "member", "admin"]
     )
     a = member(app, acme, ["admin", "auditor", "org-lead"])
     b = member(app, acme, ["admin", "member"])
     c = member(app, globex, ["auditor", "admin", "member"])
     d = member(app, globex, ["auditor"])
-    app.change_role_settings(CONTEXT, multiple_roles=False)
+    app.role_settings.change_role_settings(CONTEXT, multiple_roles=False)
     assert [roles_of(app, m) for m in (a, b, c, d)] == [
         ("org-lead",),
         ("member",),
@@ -490,11 +507,11 @@ def test_deleting_an_organization_deletes_its_custom_roles(app: IdentityApplicat
     acme = org(app)
     custom_role(app, acme, "org-a")
     custom_role(app, acme, "org-b")
-    app.delete_organization(CONTEXT, acme)
-    roles = app.get_organization_roles(acme)
+    app.organizations.delete_organization(CONTEXT, acme)
+    roles = app.store.get_organization_roles(acme)
     assert roles is not None
     assert roles.roles == {}
-    assert _names(app.events.get(roles.id))[-2:] == [
+    assert _names(app.store.events.get(roles.id))[-2:] == [
         "OrganizationRoles.RoleDeleted",
         "OrganizationRoles.RoleDeleted",
     ]
@@ -504,35 +521,35 @@ def test_deleting_a_permission_takes_it_out_of_custom_roles(app: IdentityApplica
     acme, globex = org(app), org(app, "Globex")
     for organization in (acme, globex):
         custom_role(app, organization, "org-p", type_slug="workspace")
-        app.set_organization_role_permissions(
+        app.custom_roles.set_organization_role_permissions(
             CONTEXT, organization, "org-p", ["workspace:edit", "project:view"]
         )
-    app.delete_permission(CONTEXT, "project:view")
+    app.schema.delete_permission(CONTEXT, "project:view")
     for organization in (acme, globex):
-        roles = app.get_organization_roles(organization)
+        roles = app.store.get_organization_roles(organization)
         assert roles is not None
         assert roles.roles["org-p"].permissions == ("workspace:edit",)
-        assert _names(app.events.get(roles.id))[-1] == "OrganizationRoles.RolePermissionRemoved"
+        assert _names(app.store.events.get(roles.id))[-1] == "OrganizationRoles.RolePermissionRemoved"
 
 
 def test_resource_type_changes_count_custom_roles(app: IdentityApplication) -> None:
-    app.create_resource_type(
+    app.schema.create_resource_type(
         CONTEXT, slug="app", name="App", description=None, parent_type_slugs=["project"]
     )
-    app.create_permission(
+    app.schema.create_permission(
         CONTEXT, slug="app:deploy", name="Deploy", description=None, resource_type_slug="app"
     )
     acme = org(app)
     custom_role(app, acme, "org-apps", type_slug="app")
     custom_role(app, acme, "org-ws", type_slug="workspace")
-    app.set_organization_role_permissions(CONTEXT, acme, "org-ws", ["app:deploy"])
+    app.custom_roles.set_organization_role_permissions(CONTEXT, acme, "org-ws", ["app:deploy"])
     with pytest.raises(Conflict) as scoped:
-        app.delete_resource_type(CONTEXT, "app")
+        app.schema.delete_resource_type(CONTEXT, "app")
     assert _code(scoped) == "resource_type_in_use"
     with pytest.raises(Conflict) as reach:  # org-ws would lose reach of app:deploy
-        app.update_resource_type(CONTEXT, "app", parent_type_slugs=["organization"])
+        app.schema.update_resource_type(CONTEXT, "app", parent_type_slugs=["organization"])
     assert _code(reach) == "resource_type_in_use"
-    assert app.get_schema().parents_of("app") == ("project",)
+    assert app.store.get_schema().parents_of("app") == ("project",)
 
 
 # ------------------------------------------------------------- events --
@@ -543,19 +560,21 @@ def test_every_organization_roles_event_is_public_and_carries_its_organization(
 ) -> None:
     acme = org(app)
     slug = custom_role(app, acme, "org-all", type_slug="workspace")
-    app.update_organization_role(CONTEXT, acme, slug, name="All", description="Everything")
-    app.set_organization_role_permissions(CONTEXT, acme, slug, ["workspace:edit"])
-    app.add_organization_role_permission(CONTEXT, acme, slug, "project:view")
-    app.remove_organization_role_permission(CONTEXT, acme, slug, "project:view")
+    app.custom_roles.update_organization_role(
+        CONTEXT, acme, slug, name="All", description="Everything"
+    )
+    app.custom_roles.set_organization_role_permissions(CONTEXT, acme, slug, ["workspace:edit"])
+    app.custom_roles.add_organization_role_permission(CONTEXT, acme, slug, "project:view")
+    app.custom_roles.remove_organization_role_permission(CONTEXT, acme, slug, "project:view")
     env_role(app, "later")
     custom_role(app, acme, "org-top")
-    app.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-top")
-    app.change_organization_role_settings(
+    app.role_settings.change_organization_role_settings(CONTEXT, acme, default_role_slug="org-top")
+    app.role_settings.change_organization_role_settings(
         CONTEXT, acme, priority_order=["later", "org-top", "org-all", "member"]
     )
-    app.delete_organization_role(CONTEXT, acme, slug)
-    app.change_role_settings(CONTEXT, priority_order=["later", "member"])
-    app.delete_role(CONTEXT, "later")
+    app.custom_roles.delete_organization_role(CONTEXT, acme, slug)
+    app.role_settings.change_role_settings(CONTEXT, priority_order=["later", "member"])
+    app.schema.delete_role(CONTEXT, "later")
 
     events = _events(app)
     mine = [e for e in events if isinstance(e, OrganizationRoles.Event)]

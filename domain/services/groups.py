@@ -1,32 +1,30 @@
 """Use cases of groups: the groups themselves, their members, and the roles they hold.
 
-Which links and assignments a cascade removes is asked of the read side (``AccessIndex``),
-as for resources; every removal is an event of its own.
+Which links and assignments a change replaces is asked of the read side (``AccessIndex``);
+removals go through ``Cascades`` like every other, each an event of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.commands.base import Committed, retry_on_conflict
-from domain.commands.resources import ResourceCommands
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import EventContext, IdgovAggregate
 from domain.groups import (
     Group,
     GroupMember,
     GroupRoleAssignment,
-    assignment_key,
-    member_key,
     new_group_id,
     new_group_role_assignment_id,
     new_member_id,
 )
 from domain.resources import Resource, root_resource_id
-
-MEMBER = "group_member"
-ASSIGNMENT = "group_role_assignment"
+from domain.services import claims
+from domain.services.cascades import Cascades
+from domain.services.ports import AccessIndex
+from domain.services.role_rules import existing_role
+from domain.store import Committed, EventStore, retry_on_conflict
 
 
 @dataclass(frozen=True)
@@ -37,12 +35,17 @@ class RoleOn:
     resource: Resource | None = None
 
 
-class GroupCommands(ResourceCommands):
+class GroupService:
+    def __init__(self, store: EventStore, cascades: Cascades, access: AccessIndex) -> None:
+        self.store = store
+        self.cascades = cascades
+        self.access = access
+
     # Groups -----------------------------------------------------------------
 
     def get_group(self, group_id: str, organization_id: str | None = None) -> Group:
         """The group, which must belong to ``organization_id`` when one is given."""
-        group = self._load(Group, group_id, "Group")
+        group = self.store.load(Group, group_id, "Group")
         if organization_id is not None and group.organization_id != organization_id:
             raise NotFound(f"Group not found: '{group_id}'.")
         return group
@@ -56,7 +59,7 @@ class GroupCommands(ResourceCommands):
         name: str,
         description: str | None = None,
     ) -> Committed[Group]:
-        self.get_organization(organization_id)
+        self.store.get_organization(organization_id)
         group = Group(
             id=new_group_id(),
             organization_id=organization_id,
@@ -64,7 +67,7 @@ class GroupCommands(ResourceCommands):
             description=description,
             context=context.for_organization(organization_id),
         )
-        return self._commit(group, group)
+        return self.store.commit(group, group)
 
     @retry_on_conflict
     def update_group(
@@ -84,7 +87,7 @@ class GroupCommands(ResourceCommands):
             group.rename(name, context)
         if describe:
             group.describe(description, context)
-        return self._commit(group, group)
+        return self.store.commit(group, group)
 
     @retry_on_conflict
     def delete_group(
@@ -92,41 +95,12 @@ class GroupCommands(ResourceCommands):
     ) -> Committed[Group]:
         group = self.get_group(group_id, organization_id)
         context = context.for_organization(organization_id)
-        return self._commit(group, self._remove_group(group, context, with_members=True))
-
-    def _remove_group(
-        self, group: Group, context: EventContext, *, with_members: bool
-    ) -> list[IdgovAggregate]:
-        removed: list[IdgovAggregate] = []
-        if with_members:
-            removed += self._remove_links(
-                context, self._access().group_member_ids(group_id=group.id)
-            )
-        removed += self._remove_group_assignments(
-            context, self._access().group_role_assignment_ids(group_id=group.id)
-        )
-        group.delete(context)
-        return [*removed, group]
-
-    def _organization_groups(
-        self, context: EventContext, organization_id: str
-    ) -> list[IdgovAggregate]:
-        """Every member of a group is a membership of the same organization, and the
-        organization's memberships are removed first, each with its links: what is left to
-        remove is the groups and their role assignments."""
-        removed: list[IdgovAggregate] = []
-        for group_id in self._access().group_ids_of_organization(organization_id):
-            try:
-                group = self.get_group(group_id)
-            except NotFound:
-                continue
-            removed += self._remove_group(group, context, with_members=False)
-        return removed
+        return self.store.commit(group, self.cascades.group(group, context, with_members=True))
 
     # Members ----------------------------------------------------------------
 
     def _member_in(self, group: Group, membership_id: str) -> None:
-        membership = self.get_membership(membership_id)
+        membership = self.store.get_membership(membership_id)
         if membership.organization_id != group.organization_id:
             raise Invalid(
                 f"Organization membership '{membership_id}' belongs to another organization than"
@@ -136,8 +110,9 @@ class GroupCommands(ResourceCommands):
             )
 
     def _link_of(self, group_id: str, membership_id: str) -> str | None:
-        claim = self._claim(MEMBER, member_key(group_id, membership_id))
-        return claim.owner_id if claim is not None else None
+        return self.store.owner(
+            claims.GROUP_MEMBER, claims.group_member_key(group_id, membership_id)
+        )
 
     def _add(self, group: Group, membership_id: str, context: EventContext) -> list[IdgovAggregate]:
         """Link a membership to the group; nothing when it is already a member."""
@@ -151,8 +126,12 @@ class GroupCommands(ResourceCommands):
             organization_id=group.organization_id,
             context=context,
         )
-        claim = self._take(
-            MEMBER, member_key(group.id, membership_id), link.id, context, Conflict("unreachable")
+        claim = self.store.take(
+            claims.GROUP_MEMBER,
+            claims.group_member_key(group.id, membership_id),
+            link.id,
+            context,
+            Conflict("unreachable"),
         )
         return [link, claim]
 
@@ -163,7 +142,7 @@ class GroupCommands(ResourceCommands):
         """Adding a member twice succeeds and changes nothing the second time."""
         group = self.get_group(group_id, organization_id)
         context = context.for_organization(organization_id)
-        return self._commit(group, self._add(group, membership_id, context))
+        return self.store.commit(group, self._add(group, membership_id, context))
 
     @retry_on_conflict
     def remove_group_member(
@@ -176,7 +155,7 @@ class GroupCommands(ResourceCommands):
                 f"Organization membership '{membership_id}' is not a member of group '{group_id}'."
             )
         context = context.for_organization(organization_id)
-        return self._commit(group, self._remove_links(context, [link_id]))
+        return self.store.commit(group, self.cascades.group_links(context, [link_id]))
 
     @retry_on_conflict
     def change_group_members(
@@ -203,36 +182,23 @@ class GroupCommands(ResourceCommands):
         for membership_id in dict.fromkeys(add):
             changed += self._add(group, membership_id, context)
         links = [self._link_of(group.id, m) for m in dict.fromkeys(remove)]
-        changed += self._remove_links(context, [link for link in links if link is not None])
-        return self._commit(group, changed)
-
-    def _remove_links(self, context: EventContext, link_ids: Iterable[str]) -> list[IdgovAggregate]:
-        removed: list[IdgovAggregate] = []
-        for link_id in link_ids:
-            try:
-                link = self._load(GroupMember, link_id, "Group member")
-            except NotFound:
-                continue
-            link.remove(context)
-            key = member_key(link.group_id, link.organization_membership_id)
-            removed += [link, *self._release(MEMBER, key, link.id, context)]
-        return removed
-
-    def _membership_group_links(
-        self, context: EventContext, membership_id: str
-    ) -> list[IdgovAggregate]:
-        return self._remove_links(
-            context, self._access().group_member_ids(membership_id=membership_id)
-        )
+        changed += self.cascades.group_links(context, [link for link in links if link is not None])
+        return self.store.commit(group, changed)
 
     # Role assignments -------------------------------------------------------
 
     def _target(self, group: Group, role_on: RoleOn) -> Resource:
         """Where the role is held (the root for organization-level roles), once it fits there."""
-        resource = role_on.resource or self.get_resource(root_resource_id(group.organization_id))
+        resource = role_on.resource or self.store.get_resource(
+            root_resource_id(group.organization_id)
+        )
         if resource.organization_id != group.organization_id:
             raise NotFound(f"Resource not found in the group's organization: '{resource.id}'.")
-        role = self._role(group.organization_id, role_on.role_slug)
+        role = existing_role(
+            self.store.get_schema(),
+            self.store.get_organization_roles(group.organization_id),
+            role_on.role_slug,
+        )
         if role.resource_type_slug != resource.resource_type_slug:
             where = (
                 f"resource type '{resource.resource_type_slug}'"
@@ -247,8 +213,10 @@ class GroupCommands(ResourceCommands):
         return resource
 
     def _assignment_of(self, group_id: str, role_slug: str, resource_id: str) -> str | None:
-        claim = self._claim(ASSIGNMENT, assignment_key(group_id, role_slug, resource_id))
-        return claim.owner_id if claim is not None else None
+        return self.store.owner(
+            claims.GROUP_ROLE_ASSIGNMENT,
+            claims.group_assignment_key(group_id, role_slug, resource_id),
+        )
 
     def _assign(
         self, group: Group, role_slug: str, resource: Resource, context: EventContext
@@ -265,9 +233,9 @@ class GroupCommands(ResourceCommands):
             f"Group '{group.id}' already holds '{role_slug}' on '{resource.id}'.",
             code="duplicate_group_role_assignment",
         )
-        claim = self._take(
-            ASSIGNMENT,
-            assignment_key(group.id, role_slug, resource.id),
+        claim = self.store.take(
+            claims.GROUP_ROLE_ASSIGNMENT,
+            claims.group_assignment_key(group.id, role_slug, resource.id),
             assignment.id,
             context,
             conflict,
@@ -282,10 +250,10 @@ class GroupCommands(ResourceCommands):
         context = context.for_organization(group.organization_id)
         resource = self._target(group, role_on)
         assignment, created = self._assign(group, role_on.role_slug, resource, context)
-        return self._commit(assignment, created)
+        return self.store.commit(assignment, created)
 
     def get_group_role_assignment(self, group_id: str, assignment_id: str) -> GroupRoleAssignment:
-        assignment = self._load(GroupRoleAssignment, assignment_id, "Group role assignment")
+        assignment = self.store.load(GroupRoleAssignment, assignment_id, "Group role assignment")
         if assignment.group_id != group_id:
             raise NotFound(f"Group role assignment not found: '{assignment_id}'.")
         return assignment
@@ -296,7 +264,9 @@ class GroupCommands(ResourceCommands):
     ) -> Committed[GroupRoleAssignment]:
         assignment = self.get_group_role_assignment(group_id, assignment_id)
         context = context.for_organization(assignment.organization_id)
-        return self._commit(assignment, self._remove_group_assignments(context, [assignment.id]))
+        return self.store.commit(
+            assignment, self.cascades.group_role_assignments(context, [assignment.id])
+        )
 
     @retry_on_conflict
     def remove_group_role(
@@ -304,7 +274,9 @@ class GroupCommands(ResourceCommands):
     ) -> Committed[GroupRoleAssignment]:
         """Remove the assignment matching the role and resource; NotFound when there is none."""
         group = self.get_group(group_id)
-        resource = role_on.resource or self.get_resource(root_resource_id(group.organization_id))
+        resource = role_on.resource or self.store.get_resource(
+            root_resource_id(group.organization_id)
+        )
         assignment_id = self._assignment_of(group.id, role_on.role_slug, resource.id)
         if assignment_id is None:
             raise NotFound(f"Group '{group_id}' holds no '{role_on.role_slug}' on '{resource.id}'.")
@@ -321,24 +293,27 @@ class GroupCommands(ResourceCommands):
         targets = {}
         for role_on in wanted:
             resource = self._target(group, role_on)
-            targets[assignment_key(group.id, role_on.role_slug, resource.id)] = (
+            targets[claims.group_assignment_key(group.id, role_on.role_slug, resource.id)] = (
                 role_on.role_slug,
                 resource,
             )
-        current = self._access().group_role_assignment_ids(group_id=group.id)
+        current = self.access.group_role_assignment_ids(group_id=group.id)
         unlisted = []
         for assignment_id in current:
             try:
                 held = self.get_group_role_assignment(group.id, assignment_id)
             except NotFound:
                 continue
-            if assignment_key(group.id, held.role_slug, held.resource_id) not in targets:
+            if (
+                claims.group_assignment_key(group.id, held.role_slug, held.resource_id)
+                not in targets
+            ):
                 unlisted.append(held.id)
-        changed = self._remove_group_assignments(context, unlisted)
+        changed = self.cascades.group_role_assignments(context, unlisted)
         for role_slug, resource in targets.values():
             if self._assignment_of(group.id, role_slug, resource.id) is None:
                 changed += self._assign(group, role_slug, resource, context)[1]
-        return self._commit(group, changed)
+        return self.store.commit(group, changed)
 
     @retry_on_conflict
     def change_group_roles(
@@ -371,19 +346,7 @@ class GroupCommands(ResourceCommands):
             if self._assignment_of(group.id, role_slug, resource_id) is None:
                 changed += self._assign(group, role_slug, resource, context)[1]
         found = [self._assignment_of(group.id, role, where) for role, where in sorted(removing)]
-        changed += self._remove_group_assignments(context, [a for a in found if a is not None])
-        return self._commit(group, changed)
-
-    def _remove_group_assignments(
-        self, context: EventContext, assignment_ids: Iterable[str]
-    ) -> list[IdgovAggregate]:
-        removed: list[IdgovAggregate] = []
-        for assignment_id in assignment_ids:
-            try:
-                assignment = self._load(GroupRoleAssignment, assignment_id, "Group role assignment")
-            except NotFound:
-                continue
-            assignment.remove(context)
-            key = assignment_key(assignment.group_id, assignment.role_slug, assignment.resource_id)
-            removed += [assignment, *self._release(ASSIGNMENT, key, assignment.id, context)]
-        return removed
+        changed += self.cascades.group_role_assignments(
+            context, [a for a in found if a is not None]
+        )
+        return self.store.commit(group, changed)

@@ -1,75 +1,39 @@
-"""Use cases of resources and of role assignments on them."""
+"""Use cases of resources and of the roles memberships hold on them (role assignments)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
-
-from domain.authorization_schema import ROOT_TYPE, Role
-from domain.commands.base import Commands, Committed, retry_on_conflict
+from domain.authorization_schema import ROOT_TYPE
 from domain.errors import Conflict, Invalid, NotFound
-from domain.events import EventContext, IdgovAggregate
+from domain.events import EventContext
 from domain.resources import Resource, new_resource_id, root_resource_id
 from domain.role_assignments import RoleAssignment, new_assignment_id
+from domain.services import claims
+from domain.services.cascades import Cascades
+from domain.services.ports import AccessIndex
+from domain.services.role_rules import existing_role
+from domain.store import Committed, EventStore, retry_on_conflict
 
 
-class AccessIndex(Protocol):
-    """Answers from the access read model (once it has seen every commit) what cascades touch."""
+class ResourceService:
+    def __init__(self, store: EventStore, cascades: Cascades, access: AccessIndex) -> None:
+        self.store = store
+        self.cascades = cascades
+        self.access = access
 
-    def descendant_ids(self, resource_id: str) -> list[str]:
-        """Resources below ``resource_id``, deepest first."""
-        ...
-
-    def resource_ids_of_organization(self, organization_id: str) -> list[str]:
-        """Every non-root resource of the organization, deepest first."""
-        ...
-
-    def assignment_ids(
-        self, *, resource_ids: list[str] | None = None, membership_id: str | None = None
-    ) -> list[str]: ...
-
-    def group_ids_of_organization(self, organization_id: str) -> list[str]: ...
-
-    def group_member_ids(
-        self, *, group_id: str | None = None, membership_id: str | None = None
-    ) -> list[str]:
-        """The links (``GroupMember`` ids) of a group, or of a membership."""
-        ...
-
-    def group_role_assignment_ids(
-        self, *, group_id: str | None = None, resource_ids: list[str] | None = None
-    ) -> list[str]: ...
-
-
-def _external_key(organization_id: str, resource_type_slug: str, external_id: str) -> str:
-    return f"{organization_id}/{resource_type_slug}/{external_id}"
-
-
-class ResourceCommands(Commands):
-    access_index: AccessIndex | None = None
-
-    def _access(self) -> AccessIndex:
-        if self.access_index is None:
-            raise RuntimeError("ResourceCommands.access_index is not wired")
-        return self.access_index
-
-    # Loading ----------------------------------------------------------------
-
-    def get_resource(self, resource_id: str) -> Resource:
-        return self._load(Resource, resource_id, "Resource")
+    # Finding ----------------------------------------------------------------
 
     def get_resource_by_external_id(
         self, organization_id: str, resource_type_slug: str, external_id: str
     ) -> Resource:
-        claim = self._claim(
-            "resource", _external_key(organization_id, resource_type_slug, external_id)
+        owner = self.store.owner(
+            claims.RESOURCE, claims.resource_key(organization_id, resource_type_slug, external_id)
         )
-        if claim is None or claim.owner_id is None:
+        if owner is None:
             raise NotFound(
                 f"Resource not found: '{external_id}' of type '{resource_type_slug}' in"
                 f" '{organization_id}'."
             )
-        return self.get_resource(claim.owner_id)
+        return self.store.get_resource(owner)
 
     def find_resource(
         self,
@@ -80,7 +44,7 @@ class ResourceCommands(Commands):
     ) -> Resource:
         """By id, or by the (organization, type, external id) triple."""
         if resource_id is not None:
-            return self.get_resource(resource_id)
+            return self.store.get_resource(resource_id)
         assert organization_id
         assert resource_type_slug
         assert external_id is not None
@@ -97,7 +61,7 @@ class ResourceCommands(Commands):
                 code="invalid_parent_resource",
                 field="parent_resource_id",
             )
-        allowed = self.get_schema().parents_of(resource_type_slug)
+        allowed = self.store.get_schema().parents_of(resource_type_slug)
         if parent.resource_type_slug not in allowed:
             raise Invalid(
                 f"A '{resource_type_slug}' cannot be placed under a '{parent.resource_type_slug}' "
@@ -120,9 +84,10 @@ class ResourceCommands(Commands):
         parent_resource_external_id: str | None = None,
         parent_resource_type_slug: str | None = None,
     ) -> Committed[Resource]:
-        self.get_organization(organization_id)
+        """Under the named parent, or under the organization's root."""
+        self.store.get_organization(organization_id)
         context = context.for_organization(organization_id)
-        schema = self.get_schema()
+        schema = self.store.get_schema()
         if resource_type_slug == ROOT_TYPE or not schema.has_type(resource_type_slug):
             raise Invalid(
                 f"Resource type '{resource_type_slug}' does not exist.",
@@ -130,7 +95,7 @@ class ResourceCommands(Commands):
                 field="resource_type_slug",
             )
         if parent_resource_id is None and parent_resource_external_id is None:
-            parent = self.get_resource(root_resource_id(organization_id))
+            parent = self.store.get_resource(root_resource_id(organization_id))
         else:
             parent = self.find_resource(
                 organization_id,
@@ -145,9 +110,9 @@ class ResourceCommands(Commands):
             " organization.",
             code="authorization_resource_external_id_conflict",
         )
-        claim = self._take(
-            "resource",
-            _external_key(organization_id, resource_type_slug, external_id),
+        claim = self.store.take(
+            claims.RESOURCE,
+            claims.resource_key(organization_id, resource_type_slug, external_id),
             resource_id,
             context,
             conflict,
@@ -162,7 +127,7 @@ class ResourceCommands(Commands):
             parent_resource_id=parent.id,
             context=context,
         )
-        return self._commit(resource, resource, claim)
+        return self.store.commit(resource, resource, claim)
 
     @retry_on_conflict
     def update_resource(
@@ -177,7 +142,8 @@ class ResourceCommands(Commands):
         parent_resource_external_id: str | None = None,
         parent_resource_type_slug: str | None = None,
     ) -> Committed[Resource]:
-        resource = self.get_resource(resource.id)  # fresh, for a retry after a concurrent change
+        """Only what is given changes; ``describe`` says whether ``description`` was given."""
+        resource = self.store.get_resource(resource.id)  # fresh, for a retry
         context = context.for_organization(resource.organization_id)
         if name is not None:
             resource.rename(name, context)
@@ -198,13 +164,13 @@ class ResourceCommands(Commands):
                     field="parent_resource_id",
                 )
             resource.move(parent.id, context)
-        return self._commit(resource, resource)
+        return self.store.commit(resource, resource)
 
     def _ancestry(self, resource: Resource) -> list[str]:
         """``resource`` and its ancestors up to the root (at most a handful: depth is bounded)."""
         chain = [resource.id]
         while resource.parent_resource_id is not None:
-            resource = self.get_resource(resource.parent_resource_id)
+            resource = self.store.get_resource(resource.parent_resource_id)
             chain.append(resource.id)
         return chain
 
@@ -212,18 +178,18 @@ class ResourceCommands(Commands):
     def delete_resource(
         self, context: EventContext, resource: Resource, *, cascade: bool
     ) -> Committed[Resource]:
-        resource = self.get_resource(resource.id)
+        """Refused while it has descendants or role assignments, unless ``cascade``."""
+        resource = self.store.get_resource(resource.id)
         if resource.is_root:
             raise Conflict(
                 "The organization's root resource is deleted with the organization.",
                 code="organization_resource_immutable",
             )
         context = context.for_organization(resource.organization_id)
-        below = self._access().descendant_ids(resource.id)
-        assignments = self._access().assignment_ids(resource_ids=[resource.id, *below])
-        group_assignments = self._access().group_role_assignment_ids(
-            resource_ids=[resource.id, *below]
-        )
+        below = self.access.descendant_ids(resource.id)
+        subtree = [resource.id, *below]
+        assignments = self.access.assignment_ids(resource_ids=subtree)
+        group_assignments = self.access.group_role_assignment_ids(resource_ids=subtree)
         if (below or assignments or group_assignments) and not cascade:
             raise Conflict(
                 f"Resource '{resource.id}' has {len(below)} descendant resources and"
@@ -231,78 +197,27 @@ class ResourceCommands(Commands):
                 "role assignments; delete them first or pass cascade_delete=true.",
                 code="resource_has_dependents",
             )
-        removed = self._remove_assignments(context, assignments)
-        removed += self._remove_group_assignments(context, group_assignments)
-        removed += self._remove_resources(context, [*below, resource.id])
-        return self._commit(resource, removed)
-
-    def _remove_resources(
-        self, context: EventContext, resource_ids: Iterable[str]
-    ) -> list[IdgovAggregate]:
-        removed: list[IdgovAggregate] = []
-        for resource_id in resource_ids:
-            try:
-                resource = self.get_resource(resource_id)
-            except NotFound:
-                continue
-            resource.delete(context)
-            key = _external_key(
-                resource.organization_id, resource.resource_type_slug, resource.external_id
-            )
-            removed += [resource, *self._release("resource", key, resource.id, context)]
-        return removed
-
-    def _remove_assignments(
-        self, context: EventContext, assignment_ids: Iterable[str]
-    ) -> list[IdgovAggregate]:
-        removed: list[IdgovAggregate] = []
-        for assignment_id in assignment_ids:
-            try:
-                assignment = self._load(RoleAssignment, assignment_id, "Role assignment")
-            except NotFound:
-                continue
-            assignment.remove(context)
-            key = _assignment_key(
-                assignment.organization_membership_id, assignment.role_slug, assignment.resource_id
-            )
-            removed += [assignment, *self._release("role_assignment", key, assignment.id, context)]
-        return removed
-
-    def _organization_resources(
-        self, context: EventContext, organization_id: str
-    ) -> list[IdgovAggregate]:
-        """An organization's resources, deepest first and the root last. (Its assignments go
-        with its memberships.)"""
-        resource_ids = self._access().resource_ids_of_organization(organization_id)
-        return self._remove_resources(context, [*resource_ids, root_resource_id(organization_id)])
-
-    def _membership_assignments(
-        self, context: EventContext, membership_id: str
-    ) -> list[IdgovAggregate]:
-        return self._remove_assignments(
-            context, self._access().assignment_ids(membership_id=membership_id)
-        )
+        removed = self.cascades.role_assignments(context, assignments)
+        removed += self.cascades.group_role_assignments(context, group_assignments)
+        removed += self.cascades.resources(context, [*below, resource.id])
+        return self.store.commit(resource, removed)
 
     # Role assignments -------------------------------------------------------
-
-    def _role(self, organization_id: str, role_slug: str) -> Role:
-        """An environment role, or a custom role of the organization."""
-        role = self._resolve_role(organization_id, role_slug)
-        if role is None:
-            raise Invalid(
-                f"Role '{role_slug}' does not exist.", code="invalid_role", field="role_slug"
-            )
-        return role
 
     @retry_on_conflict
     def assign_role(
         self, context: EventContext, membership_id: str, *, role_slug: str, resource: Resource
     ) -> Committed[RoleAssignment]:
-        membership = self.get_membership(membership_id)
+        """A resource-scoped role of the resource's type, held by the membership on it."""
+        membership = self.store.get_membership(membership_id)
         context = context.for_organization(membership.organization_id)
         if resource.organization_id != membership.organization_id:
             raise NotFound(f"Resource not found in the membership's organization: '{resource.id}'.")
-        role = self._role(membership.organization_id, role_slug)
+        role = existing_role(
+            self.store.get_schema(),
+            self.store.get_organization_roles(membership.organization_id),
+            role_slug,
+        )
         if role.resource_type_slug == ROOT_TYPE:
             raise Invalid(
                 f"'{role_slug}' is an organization-level role: set it on the membership"
@@ -322,9 +237,9 @@ class ResourceCommands(Commands):
             f"Membership '{membership_id}' already holds '{role_slug}' on '{resource.id}'.",
             code="duplicate_role_assignment",
         )
-        claim = self._take(
-            "role_assignment",
-            _assignment_key(membership_id, role_slug, resource.id),
+        claim = self.store.take(
+            claims.ROLE_ASSIGNMENT,
+            claims.role_assignment_key(membership_id, role_slug, resource.id),
             assignment_id,
             context,
             conflict,
@@ -337,10 +252,10 @@ class ResourceCommands(Commands):
             resource_id=resource.id,
             context=context,
         )
-        return self._commit(assignment, assignment, claim)
+        return self.store.commit(assignment, assignment, claim)
 
     def get_role_assignment(self, membership_id: str, assignment_id: str) -> RoleAssignment:
-        assignment = self._load(RoleAssignment, assignment_id, "Role assignment")
+        assignment = self.store.load(RoleAssignment, assignment_id, "Role assignment")
         if assignment.organization_membership_id != membership_id:
             raise NotFound(f"Role assignment not found: '{assignment_id}'.")
         return assignment
@@ -351,21 +266,21 @@ class ResourceCommands(Commands):
     ) -> Committed[RoleAssignment]:
         assignment = self.get_role_assignment(membership_id, assignment_id)
         context = context.for_organization(assignment.organization_id)
-        return self._commit(assignment, self._remove_assignments(context, [assignment.id]))
+        return self.store.commit(
+            assignment, self.cascades.role_assignments(context, [assignment.id])
+        )
 
     @retry_on_conflict
     def remove_role(
         self, context: EventContext, membership_id: str, *, role_slug: str, resource: Resource
     ) -> Committed[RoleAssignment]:
-        claim = self._claim(
-            "role_assignment", _assignment_key(membership_id, role_slug, resource.id)
+        """Remove the assignment of the role on the resource; NotFound when there is none."""
+        owner = self.store.owner(
+            claims.ROLE_ASSIGNMENT,
+            claims.role_assignment_key(membership_id, role_slug, resource.id),
         )
-        if claim is None or claim.owner_id is None:
+        if owner is None:
             raise NotFound(
                 f"Membership '{membership_id}' holds no '{role_slug}' on '{resource.id}'."
             )
-        return self.remove_role_assignment(context, membership_id, claim.owner_id)
-
-
-def _assignment_key(membership_id: str, role_slug: str, resource_id: str) -> str:
-    return f"{membership_id}/{role_slug}/{resource_id}"
+        return self.remove_role_assignment(context, membership_id, owner)

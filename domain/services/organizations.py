@@ -1,4 +1,4 @@
-"""Use cases of organizations."""
+"""Use cases of organizations. Every organization is also the root of its resource tree."""
 
 from __future__ import annotations
 
@@ -7,20 +7,37 @@ from typing import Any
 
 from domain import ids
 from domain.authorization_schema import ROOT_TYPE
-from domain.commands.base import Commands, Committed, retry_on_conflict
 from domain.errors import Conflict
 from domain.events import EventContext, IdgovAggregate
 from domain.organizations import Organization, OrganizationDomain
 from domain.resources import Resource, root_resource_id
+from domain.services import claims
+from domain.services.cascades import Cascades
+from domain.store import Committed, EventStore, retry_on_conflict
 from domain.uniqueness import Claim
 
 
-class OrganizationCommands(Commands):
-    @staticmethod
-    def _external_id_taken(external_id: str) -> Conflict:
-        return Conflict(
-            f"An organization with external id '{external_id}' already exists.",
-            code="external_id_already_exists",
+def _external_id_taken(external_id: str) -> Conflict:
+    return Conflict(
+        f"An organization with external id '{external_id}' already exists.",
+        code="external_id_already_exists",
+    )
+
+
+class OrganizationService:
+    def __init__(self, store: EventStore, cascades: Cascades) -> None:
+        self.store = store
+        self.cascades = cascades
+
+    def _take_external_id(
+        self, external_id: str, organization_id: str, context: EventContext
+    ) -> Claim:
+        return self.store.take(
+            claims.ORGANIZATION_EXTERNAL_ID,
+            external_id,
+            organization_id,
+            context,
+            _external_id_taken(external_id),
         )
 
     @retry_on_conflict
@@ -37,17 +54,11 @@ class OrganizationCommands(Commands):
     ) -> Committed[Organization]:
         organization_id = ids.new_id(ids.ORGANIZATION)
         context = context.for_organization(organization_id)
-        claims = []
-        if external_id is not None:
-            claims.append(
-                self._take(
-                    "org_external_id",
-                    external_id,
-                    organization_id,
-                    context,
-                    self._external_id_taken(external_id),
-                )
-            )
+        taken = (
+            []
+            if external_id is None
+            else [self._take_external_id(external_id, organization_id, context)]
+        )
         organization = Organization(
             id=organization_id,
             name=name,
@@ -58,16 +69,14 @@ class OrganizationCommands(Commands):
             allow_profiles_outside_organization=allow_profiles_outside_organization,
             context=context,
         )
-        return self._commit(
-            organization, organization, claims, self._root_resource(organization, context)
+        return self.store.commit(
+            organization, organization, taken, self._root_resource(organization, context)
         )
 
     def _root_resource(
         self, organization: Organization, context: EventContext
     ) -> list[IdgovAggregate]:
-        """Every organization is the root of its resource tree, as a resource of type
-        ``organization``.
-        """
+        """The organization as a resource of type ``organization``, its external id its id."""
         root = Resource(
             id=root_resource_id(organization.id),
             organization_id=organization.id,
@@ -78,45 +87,36 @@ class OrganizationCommands(Commands):
             parent_resource_id=None,
             context=context,
         )
-        key = f"{organization.id}/{ROOT_TYPE}/{organization.id}"
-        return [root, self._take("resource", key, root.id, context, Conflict("unreachable"))]
+        key = claims.resource_key(organization.id, ROOT_TYPE, organization.id)
+        return [
+            root,
+            self.store.take(claims.RESOURCE, key, root.id, context, Conflict("unreachable")),
+        ]
 
     @retry_on_conflict
     def update_organization(
         self, context: EventContext, organization_id: str, **changes: Any
     ) -> Committed[Organization]:
-        organization = self.get_organization(organization_id)
+        """Only the fields in ``changes`` change."""
+        organization = self.store.get_organization(organization_id)
         context = context.for_organization(organization_id)
-        claims: list[Claim] = []
-        root: list[IdgovAggregate] = []
+        taken: list[Claim] = []
+        root: list[Resource] = []
         if "name" in changes and changes["name"] != organization.name:
             organization.rename(changes["name"], context)
-            resource = self._load(Resource, root_resource_id(organization_id), "Resource")
-            resource.follow_organization_name(changes["name"], context)
-            root.append(resource)
+            root.append(self.store.get_resource(root_resource_id(organization_id)))
+            root[0].follow_organization_name(changes["name"], context)
         if "external_id" in changes and changes["external_id"] != organization.external_id:
             new = changes["external_id"]
             if new is not None:
-                claims.append(
-                    self._take(
-                        "org_external_id",
-                        new,
-                        organization_id,
-                        context,
-                        self._external_id_taken(new),
-                    )
-                )
-            claims += self._release(
-                "org_external_id", organization.external_id, organization_id, context
+                taken.append(self._take_external_id(new, organization_id, context))
+            taken += self.store.release(
+                claims.ORGANIZATION_EXTERNAL_ID, organization.external_id, organization_id, context
             )
             organization.change_external_id(new, context)
-        if (
-            "metadata" in changes
-            and changes["metadata"] is not None
-            and changes["metadata"] != organization.metadata
-        ):
+        if changes.get("metadata") is not None and changes["metadata"] != organization.metadata:
             organization.change_metadata(changes["metadata"], context)
-        if "domains" in changes and changes["domains"] is not None:
+        if changes.get("domains") is not None:
             domains = _domains(changes["domains"], organization.domains)
             if domains != organization.domains:
                 organization.change_domains(domains, context)
@@ -128,23 +128,24 @@ class OrganizationCommands(Commands):
         allow = changes.get("allow_profiles_outside_organization")
         if allow is not None and allow != organization.allow_profiles_outside_organization:
             organization.change_profiles_policy(allow, context)
-        return self._commit(organization, organization, claims, root)
+        return self.store.commit(organization, organization, taken, root)
 
     @retry_on_conflict
     def delete_organization(
         self, context: EventContext, organization_id: str
     ) -> Committed[Organization]:
-        organization = self.get_organization(organization_id)
+        """With its memberships, groups, resources and custom roles."""
+        organization = self.store.get_organization(organization_id)
         context = context.for_organization(organization_id)
-        removed = self._delete_memberships(context, organization_id=organization_id)
-        removed += self._organization_groups(context, organization_id)
-        removed += self._organization_resources(context, organization_id)
-        removed += self._remove_organization_roles(context, organization_id)
-        claims = self._release(
-            "org_external_id", organization.external_id, organization_id, context
+        removed = self.cascades.memberships(context, organization_id=organization_id)
+        removed += self.cascades.organization_groups(context, organization_id)
+        removed += self.cascades.organization_resources(context, organization_id)
+        removed += self.cascades.organization_roles(context, organization_id)
+        released = self.store.release(
+            claims.ORGANIZATION_EXTERNAL_ID, organization.external_id, organization_id, context
         )
         organization.delete(context)
-        return self._commit(organization, organization, claims, removed)
+        return self.store.commit(organization, organization, released, removed)
 
 
 def _domains(

@@ -1,1 +1,0 @@
-"""Use cases, one module per area; ``domain.application.IdentityApplication`` combines them."""
