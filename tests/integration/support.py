@@ -171,7 +171,7 @@ def rebuild_directory(system: System, schema: str) -> ProjectionView:
     with system.reads.transaction(commit=True) as cursor:
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(sql.Identifier(schema)))
     view = system.open_view("directory", schema)
-    _feed(system.commands, view, 0)
+    _feed(system.store, view, 0)
     return view
 
 

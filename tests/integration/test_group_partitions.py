@@ -189,7 +189,7 @@ def test_groups_apply_from_any_partition_order_like_a_rebuild(
         _apply_in_order(system, "access_env_first", topic, records, [environment, *others[::-1]])
 
         expected_view = system.open_view("access", "access_expected")
-        _feed(app, expected_view, 0)
+        _feed(app.store, expected_view, 0)
         expected_view.datastore.close()
         expected = _dump(database_url, "access_expected")
         assert expected["groups"]
