@@ -16,7 +16,8 @@ import structlog
 from psycopg import sql
 
 from domain.application import IdentityApplication
-from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
+from domain.store import EVENT_STORE_STREAM
+from projections.base import Delivery, ProjectionView
 
 log = structlog.get_logger("idgov.replay")
 

@@ -18,11 +18,12 @@ from psycopg_pool import AsyncConnectionPool
 
 from api.services import KnownKeys, Services
 from domain.application import IdentityApplication
+from domain.store import EVENT_STORE_STREAM
 from idgov.database import Database
 from idgov.settings import Settings
 from projections.access import AccessModel, group_queries
 from projections.access import queries as access_queries
-from projections.base import EVENT_STORE_STREAM, ProjectionView, ReadModel, kafka_stream
+from projections.base import ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
 from projections.directory import queries as directory_queries
 from projections.freshness import Freshness, Wakeups

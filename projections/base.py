@@ -28,13 +28,11 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
-from domain.application import IdentityApplication
 from domain.serialization import event_to_dict
 
 log = structlog.get_logger("idgov.projection")
 
 Handler = Callable[[Cursor[DictRow], Any], None]
-EVENT_STORE_STREAM = IdentityApplication.name  # the notification log, as eventsourcing names it
 # Every batch a view commits sends a notification here, its schema as payload.
 ADVANCED_CHANNEL = "idgov_read_model_advanced"
 

@@ -28,9 +28,10 @@ from domain.authorization_schema import ROOT_TYPE
 from domain.errors import DomainError
 from domain.events import Actor, EventContext
 from domain.resources import root_resource_id
+from domain.store import EVENT_STORE_STREAM
 from idgov.database import Database
 from projections.access import AccessModel, queries
-from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
+from projections.base import Delivery, ProjectionView
 from projections.pagination import PageRequest
 from tests.unit.log_index import LogAccessIndex
 
