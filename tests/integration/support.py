@@ -75,10 +75,6 @@ def open_system(
         system.close()
 
 
-def store_position(system: System) -> int:
-    return system.event_store_position()
-
-
 def relay_everything(system: System, bootstrap: str, topic: str, batch_size: int = 500) -> Relay:
     """Publish the whole notification log to ``topic`` with the real relay; returns the relay."""
     producer = new_producer(bootstrap)
