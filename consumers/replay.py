@@ -24,9 +24,10 @@ log = structlog.get_logger("idgov.replay")
 BATCH = 1000
 
 
-def _feed(
+def feed(
     event_store: NotificationLog, view: ProjectionView, after: int, until: int | None = None
 ) -> int:
+    """Apply the events recorded after ``after``, none after ``until``; returns how far."""
     position = after
     while deliveries := deliveries_after(event_store, EVENT_STORE_STREAM, position, BATCH, until):
         view.apply_batch(deliveries)
@@ -52,14 +53,14 @@ def replay(
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(sql.Identifier(staging)))
     rebuild = open_view(staging)
     rebuild.create_table()
-    position = _feed(event_store, rebuild, 0)
+    position = feed(event_store, rebuild, 0)
     log.info("replay_rebuilt", projection=name, position=position)
 
     with live.datastore.transaction(commit=True) as cursor:
         cursor.execute(
             sql.SQL("LOCK TABLE {0}.tracking IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(name))
         )
-        final = _feed(event_store, rebuild, position)
+        final = feed(event_store, rebuild, position)
         cursor.execute(
             sql.SQL(
                 "SELECT application_name FROM {0}.tracking WHERE application_name <>"

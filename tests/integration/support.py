@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from consumers.messages import POSITION, WATERMARK
 from consumers.relay import Relay, new_producer
-from consumers.replay import _feed
+from consumers.replay import feed
 from domain import ids
 from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
@@ -167,7 +167,7 @@ def rebuild_directory(system: System, schema: str) -> ProjectionView:
     with system.reads.transaction(commit=True) as cursor:
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(sql.Identifier(schema)))
     view = system.open_view("directory", schema)
-    _feed(system.commands, view, 0)
+    feed(system.commands, view, 0)
     return view
 
 

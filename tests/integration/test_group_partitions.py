@@ -21,7 +21,7 @@ from psycopg.rows import DictRow, dict_row
 from consumers.follower import follow
 from consumers.messages import ENVIRONMENT_KEY, decode
 from consumers.relay import partition_for
-from consumers.replay import _feed, replay
+from consumers.replay import feed, replay
 from domain.application import IdentityApplication, RoleOn
 from idgov.bootstrap import System
 from idgov.database import Database
@@ -186,7 +186,7 @@ def test_groups_apply_from_any_partition_order_like_a_rebuild(
         _apply_in_order(system, "access_env_first", topic, records, [environment, *others[::-1]])
 
         expected_view = system.open_view("access", "access_expected")
-        _feed(app, expected_view, 0)
+        feed(app, expected_view, 0)
         expected_view.datastore.close()
         expected = _dump(database_url, "access_expected")
         assert expected["groups"]
