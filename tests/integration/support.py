@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -149,17 +149,23 @@ def dead_letters(database_url: str, schema: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------- read models --
 
 
-def dump_directory(database_url: str, schema: str = "directory") -> dict[str, list[dict[str, Any]]]:
-    """Every row of the directory model's tables, ordered by id: equal dumps, equal models."""
+def dump(
+    database_url: str, schema: str, tables: Sequence[str], order_by: str = "id"
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the tables in ``schema``, in a fixed order: equal dumps, equal models."""
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         return {
             table: conn.execute(
-                sql.SQL("SELECT * FROM {0}.{1} ORDER BY id").format(
-                    sql.Identifier(schema), sql.Identifier(table)
+                sql.SQL("SELECT * FROM {0}.{1} ORDER BY {2}").format(
+                    sql.Identifier(schema), sql.Identifier(table), sql.SQL(order_by)
                 )
             ).fetchall()
-            for table in DIRECTORY_TABLES
+            for table in tables
         }
+
+
+def dump_directory(database_url: str, schema: str = "directory") -> dict[str, list[dict[str, Any]]]:
+    return dump(database_url, schema, DIRECTORY_TABLES)
 
 
 def rebuild_directory(system: System, schema: str) -> ProjectionView:

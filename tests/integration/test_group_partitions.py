@@ -15,7 +15,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import DictRow, dict_row
 
 from consumers.follower import follow
@@ -32,6 +31,7 @@ from tests.integration.support import (
     by_partition,
     consume_all,
     dead_letters,
+    dump,
     relay_everything,
     settings,
 )
@@ -135,15 +135,7 @@ def _embedded(database_url: str) -> Iterator[System]:
 
 
 def _dump(database_url: str, schema: str) -> dict[str, list[dict[str, Any]]]:
-    with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        return {
-            table: conn.execute(
-                sql.SQL("SELECT * FROM {0}.{1} ORDER BY 1, 2").format(
-                    sql.Identifier(schema), sql.Identifier(table)
-                )
-            ).fetchall()
-            for table in TABLES
-        }
+    return dump(database_url, schema, TABLES, order_by="1, 2")
 
 
 def _apply_in_order(
