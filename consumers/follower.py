@@ -17,6 +17,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import BaseProjectionRunner, Projection
 
+from consumers.notification_log import NotificationLog, deliveries_after
 from domain.store import EventStore
 from projections.base import Delivery, ProjectionView
 
@@ -26,21 +27,17 @@ READ_AHEAD = 500
 class FollowerProjection(Projection[ProjectionView]):
     def __init__(self, view: ProjectionView) -> None:
         super().__init__(view)
-        self.log: EventStore | None = None  # the runner's application, once it has one
+        self.event_store: NotificationLog | None = None  # the runner's, once it has one
         self.applied = 0
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if tracking.notification_id <= self.applied:
             return
         deliveries = [Delivery(tracking.application_name, tracking.notification_id, domain_event)]
-        if self.log is not None:
-            notifications = self.log.recorder.select_notifications(
-                start=tracking.notification_id, limit=READ_AHEAD, inclusive_of_start=False
+        if self.event_store is not None:
+            deliveries += deliveries_after(
+                self.event_store, tracking.application_name, tracking.notification_id, READ_AHEAD
             )
-            deliveries += [
-                Delivery(tracking.application_name, n.id, self.log.mapper.to_domain_event(n))
-                for n in notifications
-            ]
         self.view.apply_batch(deliveries)
         self.applied = deliveries[-1].position
 
@@ -55,5 +52,5 @@ def follow(view: ProjectionView, env: dict[str, str]) -> BaseProjectionRunner[Ev
         topics=(),
         env=env,
     )
-    projection.log = runner.app
+    projection.event_store = runner.app
     return runner

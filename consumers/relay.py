@@ -22,8 +22,8 @@ from kafka.partitioner.default import murmur2
 from psycopg import sql
 
 from consumers.messages import Message, event_message, watermark_message
+from consumers.notification_log import NotificationLog
 from domain.catalog import is_public
-from domain.store import EventStore
 
 log = structlog.get_logger("idgov.relay")
 
@@ -65,7 +65,7 @@ def partition_for(key: bytes | None, partitions: list[int]) -> int:
 class Relay:
     def __init__(
         self,
-        app: EventStore,
+        event_store: NotificationLog,
         tracking: PostgresTrackingRecorder,
         producer: KafkaProducer,
         *,
@@ -73,7 +73,7 @@ class Relay:
         source: str,
         batch_size: int = 500,
     ) -> None:
-        self.app = app
+        self.event_store = event_store
         self.tracking = tracking
         self.producer = producer
         self.topic = topic
@@ -83,7 +83,7 @@ class Relay:
 
     def run(self, stop: threading.Event) -> None:
         log.info("relay_started", topic=self.topic, position=self.position)
-        recorder = self.app.recorder
+        recorder = self.event_store.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
         with recorder.datastore.get_connection() as listener:
             listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name)))
@@ -95,7 +95,7 @@ class Relay:
 
     def relay_once(self) -> int:
         """Publish the next batch; returns how many notifications it covered."""
-        notifications = self.app.recorder.select_notifications(
+        notifications = self.event_store.recorder.select_notifications(
             start=self.position, limit=self.batch_size, inclusive_of_start=False
         )
         if not notifications:
@@ -121,7 +121,7 @@ class Relay:
         futures = []
         reached: dict[int, int] = {}
         for notification in notifications:
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.event_store.mapper.to_domain_event(notification)
             if not is_public(event):
                 continue
             message = event_message(event, notification.id, self.source)

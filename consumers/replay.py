@@ -15,33 +15,28 @@ from collections.abc import Callable, Sequence
 import structlog
 from psycopg import sql
 
-from domain.store import EventStore
-from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
+from consumers.notification_log import NotificationLog, deliveries_after
+from domain.store import EVENT_STORE_STREAM
+from projections.base import ProjectionView
 
 log = structlog.get_logger("idgov.replay")
 
 BATCH = 1000
 
 
-def _feed(app: EventStore, view: ProjectionView, after: int, until: int | None = None) -> int:
+def feed(
+    event_store: NotificationLog, view: ProjectionView, after: int, until: int | None = None
+) -> int:
+    """Apply the events recorded after ``after``, none after ``until``; returns how far."""
     position = after
-    while True:
-        notifications = app.recorder.select_notifications(
-            start=position, limit=BATCH, stop=until, inclusive_of_start=False
-        )
-        if not notifications:
-            return position
-        view.apply_batch(
-            [
-                Delivery(EVENT_STORE_STREAM, n.id, app.mapper.to_domain_event(n))
-                for n in notifications
-            ]
-        )
-        position = notifications[-1].id
+    while deliveries := deliveries_after(event_store, EVENT_STORE_STREAM, position, BATCH, until):
+        view.apply_batch(deliveries)
+        position = deliveries[-1].position
+    return position
 
 
 def replay(
-    app: EventStore,
+    event_store: NotificationLog,
     live: ProjectionView,
     open_view: Callable[[str], ProjectionView],
     streams: Sequence[str] = (),
@@ -58,14 +53,14 @@ def replay(
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(sql.Identifier(staging)))
     rebuild = open_view(staging)
     rebuild.create_table()
-    position = _feed(app, rebuild, 0)
+    position = feed(event_store, rebuild, 0)
     log.info("replay_rebuilt", projection=name, position=position)
 
     with live.datastore.transaction(commit=True) as cursor:
         cursor.execute(
             sql.SQL("LOCK TABLE {0}.tracking IN ACCESS EXCLUSIVE MODE").format(sql.Identifier(name))
         )
-        final = _feed(app, rebuild, position)
+        final = feed(event_store, rebuild, position)
         cursor.execute(
             sql.SQL(
                 "SELECT application_name FROM {0}.tracking WHERE application_name <>"

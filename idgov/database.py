@@ -1,14 +1,21 @@
-"""Where PostgreSQL is: an external server by URL, or the embedded one under the data dir."""
+"""Where PostgreSQL is (an external server by URL, or the embedded one under the data dir) and
+the connections idgov opens to it."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,10 @@ class Database:
             password=self.password,
         )
 
+    def connect(self) -> psycopg.Connection[Any]:
+        """A connection of its own, outside the pools, in autocommit mode."""
+        return psycopg.connect(self.conninfo, autocommit=True)
+
     def eventsourcing_env(self, pool_size: int) -> dict[str, str]:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -56,6 +67,77 @@ class Database:
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "true",
         }
+
+    def datastore(
+        self,
+        schema: str,
+        pool_size: int = 2,
+        kind: type[PostgresDatastore] = PostgresDatastore,
+    ) -> PostgresDatastore:
+        """A pool that opens one connection and grows to ``pool_size`` when busy."""
+        store = kind(
+            dbname=self.dbname,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            schema=schema,
+            pool_size=1,
+            max_overflow=max(0, pool_size - 1),
+            originator_id_type="text",
+        )
+        store.pool.open()
+        return store
+
+
+# Arbitrary, idgov's own key for the lock below.
+SCHEMA_LOCK_KEY = 0x1D60_5C7E
+
+
+@contextmanager
+def schema_lock(database: Database) -> Iterator[None]:
+    """One process at a time creates or updates tables: processes starting together would
+    otherwise collide in PostgreSQL's catalog ("tuple concurrently updated")."""
+    with database.connect() as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        yield  # released with the session
+
+
+# The API's read connections use generic plans: read-model queries look rows up by id, so
+# their best plan does not depend on the values, and PostgreSQL would otherwise keep
+# re-planning some of them (a batch check's plan costs more to make than to run).
+READ_SESSION_SETUP = "SET plan_cache_mode = force_generic_plan"
+
+
+class ReadModelDatastore(PostgresDatastore):
+    """Connections for the API's reads (see READ_SESSION_SETUP)."""
+
+    def after_connect_func(self) -> Callable[[psycopg.Connection[Any]], None]:
+        configure = super().after_connect_func()
+
+        def after_connect(conn: psycopg.Connection[Any]) -> None:
+            configure(conn)
+            conn.execute(READ_SESSION_SETUP)
+
+        return after_connect
+
+
+def statement_reads(database: Database, pool_size: int) -> AsyncConnectionPool[Any]:
+    """Connections for the reads the API serves on its event loop (access checks), set up as
+    ReadModelDatastore's are. Opened and closed by the API's lifespan, inside its loop."""
+
+    async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+        await conn.execute(READ_SESSION_SETUP)
+
+    return AsyncConnectionPool(
+        database.conninfo,
+        min_size=1,
+        max_size=pool_size,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        configure=configure,
+        name="statement-reads",
+        open=False,
+    )
 
 
 class DataDirInUse(RuntimeError):

@@ -29,12 +29,10 @@ from psycopg import Cursor, sql
 from psycopg.rows import DictRow
 
 from domain.serialization import event_to_dict
-from domain.store import EventStore
 
 log = structlog.get_logger("idgov.projection")
 
 Handler = Callable[[Cursor[DictRow], Any], None]
-EVENT_STORE_STREAM = EventStore.name  # the notification log, as eventsourcing names it
 # Every batch a view commits sends a notification here, its schema as payload.
 ADVANCED_CHANNEL = "idgov_read_model_advanced"
 

@@ -38,7 +38,7 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
-from idgov.bootstrap import READ_SESSION_SETUP
+from idgov.database import READ_SESSION_SETUP
 from projections.access import queries
 from projections.pagination import PageRequest
 from tests.benchmarks import access_data, machine, probes, services, vegeta

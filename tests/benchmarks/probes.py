@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import psycopg
 from psycopg import sql
 
-from domain.store import EventStore
+from domain.store import EVENT_STORE_STREAM, EventStore
 from idgov.bootstrap import READ_MODELS
-from projections.base import EVENT_STORE_STREAM, watermark_sql
+from projections.base import watermark_sql
 from tests.benchmarks.timing import Progress
 
 EVENTS_TABLE = f"{EventStore.name}_events"  # eventsourcing's table of stored events

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from workos import WorkOSClient
 
+from tests.e2e.support import workos_client
 from tests.servers import Server, embedded_server
 
 
@@ -18,9 +19,4 @@ def server(database_url: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def workos(server: Server) -> WorkOSClient:
-    return WorkOSClient(
-        api_key=server.api_key,
-        client_id="client_idgov_tests",
-        base_url=server.base_url,
-        max_retries=0,
-    )
+    return workos_client(server)

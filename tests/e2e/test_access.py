@@ -4,6 +4,7 @@ with a project-viewer role sees only that project."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +18,14 @@ from workos.authorization._resource import (
 )
 from workos.organization_membership._resource import RoleSingle
 
+from tests.e2e.support import (
+    allowed,
+    create_member,
+    create_permissions,
+    create_resource,
+    create_resource_types,
+    create_role,
+)
 from tests.servers import Server
 
 
@@ -35,63 +44,33 @@ class Acme:
 
 @pytest.fixture(scope="module")
 def acme(server: Server, workos: WorkOSClient) -> Acme:
-    with server.client() as http:
-        for slug, parents in (
-            ("workspace", ["organization"]),
-            ("project", ["workspace"]),
-            ("app", ["workspace", "project"]),
-        ):
-            body = {"slug": slug, "name": slug.title(), "parent_type_slugs": parents}
-            assert http.post("/authorization/resource_types", json=body).status_code == 201
-    authz = workos.authorization
-    authz.create_permission(slug="app:deploy", name="Deploy", resource_type_slug="app")
-    authz.create_permission(slug="project:view", name="View", resource_type_slug="project")
-    authz.create_permission(slug="org:billing", name="Billing")
-    authz.create_environment_role(
-        slug="workspace-admin", name="Workspace admin", resource_type_slug="workspace"
+    create_resource_types(
+        server,
+        {"workspace": ["organization"], "project": ["workspace"], "app": ["workspace", "project"]},
     )
-    authz.set_environment_role_permissions(
-        "workspace-admin", permissions=["app:deploy", "project:view"]
-    )
-    authz.create_environment_role(
-        slug="project-viewer", name="Project viewer", resource_type_slug="project"
-    )
-    authz.set_environment_role_permissions("project-viewer", permissions=["project:view"])
-    authz.create_environment_role(slug="billing-admin", name="Billing admin")
-    authz.set_environment_role_permissions(
-        "billing-admin", permissions=["org:billing", "project:view"]
-    )
+    create_permissions(workos)
+    for slug, name, type_slug, permissions in (
+        ("workspace-admin", "Workspace admin", "workspace", ["app:deploy", "project:view"]),
+        ("project-viewer", "Project viewer", "project", ["project:view"]),
+        ("billing-admin", "Billing admin", None, ["org:billing", "project:view"]),
+    ):
+        create_role(workos, slug, name, type_slug, permissions)
 
     org = workos.organizations.create_organization(name="Acme")
-
-    def resource(external_id: str, type_slug: str, parent: str | None = None) -> str:
-        parent_ref = ParentResourceById(parent_resource_id=parent) if parent else None
-        created = authz.create_resource(
-            external_id=external_id,
-            name=external_id,
-            resource_type_slug=type_slug,
-            organization_id=org.id,
-            parent_resource=parent_ref,
-        )
-        return created.id
-
+    resource = functools.partial(create_resource, workos, org.id)
+    member = functools.partial(create_member, workos, org.id)
     workspace = resource("ws-1", "workspace")
     other_workspace = resource("ws-2", "workspace")
     project = resource("proj-1", "project", workspace)
     other_project = resource("proj-2", "project", workspace)
     app = resource("app-1", "app", project)
 
-    def member(email: str) -> str:
-        user = workos.user_management.create_user(email=email)
-        return workos.organization_membership.create_organization_membership(
-            user_id=user.id, organization_id=org.id
-        ).id
-
     admin, contractor, plain = (
         member("admin@acme.test"),
         member("contractor@acme.test"),
         member("member@acme.test"),
     )
+    authz = workos.authorization
     authz.assign_role(
         admin,
         role_slug="workspace-admin",
@@ -107,13 +86,6 @@ def acme(server: Server, workos: WorkOSClient) -> Acme:
     return Acme(
         org.id, workspace, other_workspace, project, other_project, app, admin, contractor, plain
     )
-
-
-def allowed(workos: WorkOSClient, membership: str, permission: str, resource_id: str) -> bool:
-    target = ResourceTargetById(resource_id=resource_id)
-    return workos.authorization.check(
-        membership, permission_slug=permission, resource_target=target
-    ).authorized
 
 
 def test_a_workspace_admin_can_deploy_every_app_in_that_workspace(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.support import nothing_changes, unique
 from tests.servers import Server
 
 ORGS = "/organizations"
@@ -27,10 +27,6 @@ UNKNOWN_MEMBERSHIP = "om_01JZZZZZZZZZZZZZZZZZZZZZZZ"
 # The checks are served without FastAPI's dependencies: they must refuse exactly as the rest.
 CHECK = f"/authorization/organization_memberships/{UNKNOWN_MEMBERSHIP}/check"
 BATCH_CHECK = "/authorization/check/batch"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +64,6 @@ def everything(client: httpx.Client, known: dict[str, Any]) -> dict[str, Any]:
             MEMBERSHIPS, params={"organization_id": known["org"]["id"], **every_status}
         ).json(),
     }
-
-
-@contextmanager
-def nothing_changes(client: httpx.Client, known: dict[str, Any]) -> Iterator[None]:
-    before = everything(client, known)
-    yield
-    assert everything(client, known) == before
 
 
 def validation_error(*errors: tuple[str, str]) -> dict[str, Any]:
@@ -264,7 +253,10 @@ def test_requests_without_a_valid_key_are_refused(
     authorization: str | None,
 ) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    with nothing_changes(client, known), httpx.Client(base_url=server.base_url) as anonymous:
+    with (
+        nothing_changes(everything, client, known),
+        httpx.Client(base_url=server.base_url) as anonymous,
+    ):
         body = {"name": "x", "email": "x@example.com"} if method in ("POST", "PUT") else None
         response = anonymous.request(method, path, headers=headers, json=body)
     assert response.status_code == 401
@@ -295,7 +287,7 @@ def _path(template: str, known: dict[str, Any]) -> str:
 def test_malformed_json(
     client: httpx.Client, known: dict[str, Any], method: str, path: str, payload: str
 ) -> None:
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(
             method,
             _path(path, known),
@@ -313,7 +305,7 @@ def test_malformed_json(
 def test_a_body_that_is_not_an_object(
     client: httpx.Client, known: dict[str, Any], method: str, path: str
 ) -> None:
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, _path(path, known), json=["name"])
     assert response.status_code == 422
     assert response.json() == validation_error(("body", "invalid_type"))
@@ -332,7 +324,7 @@ def test_a_body_that_is_not_an_object(
 def test_missing_fields(
     client: httpx.Client, known: dict[str, Any], path: str, body: Any, errors: list[Any]
 ) -> None:
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.post(path, json=body) if body is not None else client.post(path)
     assert response.status_code == 422
     assert response.json() == validation_error(*errors)
@@ -420,7 +412,7 @@ def test_wrong_values(
     client: httpx.Client, known: dict[str, Any], method: str, path: str, body: Any, errors: Any
 ) -> None:
     body = {k: _path(v, known) if isinstance(v, str) else v for k, v in body.items()}
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, _path(path, known), json=body)
     assert response.status_code == 422, response.text
     assert response.json() == validation_error(*errors)
@@ -446,7 +438,7 @@ def test_unknown_fields(
     client: httpx.Client, known: dict[str, Any], method: str, path: str, body: Any, field: str
 ) -> None:
     body = {k: _path(v, known) if isinstance(v, str) else v for k, v in body.items()}
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, _path(path, known), json=body)
     assert response.status_code == 422, response.text
     if field == "locale":  # a WorkOS field idgov does not keep
@@ -466,7 +458,7 @@ def test_unknown_fields(
 def test_passwords_are_refused(
     client: httpx.Client, known: dict[str, Any], method: str, path: str, body: dict[str, str]
 ) -> None:
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(
             method, _path(path, known), json={"email": f"{unique('pw')}@example.com", **body}
         )
@@ -505,7 +497,7 @@ def test_unknown_ids(
 ) -> None:
     if body is not None:
         body = {k: _path(v, known) for k, v in body.items()}
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, _path(path, known), json=body)
     assert response.status_code == 404, response.text
     assert response.json()["code"] == "entity_not_found"
@@ -564,7 +556,7 @@ def test_duplicates_conflict(
         "n": secrets.token_hex(3),
     }
     body = {k: v.format(**values) for k, v in body.items()}
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, path.format(**values), json=body)
     assert response.status_code == 409, response.text
     assert response.json()["code"] == code
@@ -584,7 +576,7 @@ def test_role_slug_and_role_slugs_are_mutually_exclusive(
     body = {"role_slug": "admin", "role_slugs": ["viewer"]}
     if method == "POST":
         body |= {"user_id": fresh_user, "organization_id": known["org"]["id"]}
-    with nothing_changes(client, known):
+    with nothing_changes(everything, client, known):
         response = client.request(method, _path(path, known), json=body)
     assert response.status_code == 422
     assert response.json() == {

@@ -8,12 +8,12 @@ reads the same).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.support import nothing_changes
 from tests.servers import Server
 
 UNKNOWN_GROUP = "group_01JZZZZZZZZZZZZZZZZZZZZZZZ"
@@ -130,13 +130,6 @@ def everything(client: httpx.Client, world: dict[str, str]) -> dict[str, Any]:
     return read
 
 
-@contextmanager
-def nothing_changes(client: httpx.Client, world: dict[str, str]) -> Iterator[None]:
-    before = everything(client, world)
-    yield
-    assert everything(client, world) == before
-
-
 def _fill(value: Any, world: dict[str, str]) -> Any:
     names = {
         **world,
@@ -231,7 +224,7 @@ NOT_FOUND = [
 def test_unknown_ids_and_wrong_organizations(
     client: httpx.Client, world: dict[str, str], method: str, path: str, body: Any
 ) -> None:
-    with nothing_changes(client, world):
+    with nothing_changes(everything, client, world):
         response = _send(client, world, method, path, body)
     assert response.status_code == 404, response.text
     assert set(response.json()) == {"code", "message"}
@@ -379,7 +372,7 @@ def test_refused_changes(
     code: str,
     errors: list[dict[str, str]] | None,
 ) -> None:
-    with nothing_changes(client, world):
+    with nothing_changes(everything, client, world):
         response = _send(client, world, method, path, body)
     assert response.status_code == status, response.text
     expected_keys = {"code", "message"} | ({"errors"} if errors is not None else set())
@@ -442,7 +435,7 @@ def test_a_resource_is_named_by_id_or_by_external_id_never_both(
     body: Any,
     errors: list[dict[str, str]],
 ) -> None:
-    with nothing_changes(client, world):
+    with nothing_changes(everything, client, world):
         response = _send(client, world, method, ROLES, body)
     assert response.status_code == 422, response.text
     assert response.json()["code"] == "invalid_request_parameters"
@@ -500,7 +493,7 @@ def test_malformed_bodies(
     body: Any,
     errors: list[tuple[str, str]],
 ) -> None:
-    with nothing_changes(client, world):
+    with nothing_changes(everything, client, world):
         response = _send(client, world, method, path, body)
     assert response.status_code == 422, response.text
     assert response.json() == validation_error(*errors)
@@ -511,7 +504,7 @@ def test_bodies_that_are_not_json_objects(
     client: httpx.Client, world: dict[str, str], path: str
 ) -> None:
     url = _fill(path, world)
-    with nothing_changes(client, world):
+    with nothing_changes(everything, client, world):
         broken = client.post(
             url, content=b"{not json", headers={"content-type": "application/json"}
         )

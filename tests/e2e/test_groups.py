@@ -19,6 +19,14 @@ from workos.authorization._resource import ParentResourceById, ResourceTargetByI
 from workos.authorization.models import ReplaceGroupRoleAssignmentEntry
 
 from tests.e2e.paging import assert_pages_cover
+from tests.e2e.support import (
+    allowed,
+    create_member,
+    create_permissions,
+    create_resource,
+    create_resource_types,
+    create_role,
+)
 from tests.servers import Server
 
 
@@ -38,48 +46,25 @@ class Acme:
 
 @pytest.fixture(scope="module")
 def acme(server: Server, workos: WorkOSClient) -> Acme:
-    with server.client() as http:
-        for slug, parents in (
-            ("workspace", ["organization"]),
-            ("project", ["workspace"]),
-            ("app", ["project"]),
-        ):
-            body = {"slug": slug, "name": slug.title(), "parent_type_slugs": parents}
-            assert http.post("/authorization/resource_types", json=body).status_code == 201
-    authz = workos.authorization
-    authz.create_permission(slug="app:deploy", name="Deploy", resource_type_slug="app")
-    authz.create_permission(slug="project:view", name="View", resource_type_slug="project")
-    authz.create_permission(slug="org:billing", name="Billing")
+    create_resource_types(
+        server, {"workspace": ["organization"], "project": ["workspace"], "app": ["project"]}
+    )
+    create_permissions(workos)
     for slug, type_slug, permissions in (
         ("workspace-admin", "workspace", ["app:deploy", "project:view"]),
         ("project-viewer", "project", ["project:view"]),
         ("billing-admin", None, ["org:billing"]),
     ):
-        authz.create_environment_role(slug=slug, name=slug, resource_type_slug=type_slug)
-        authz.set_environment_role_permissions(slug, permissions=permissions)
+        create_role(workos, slug, slug, type_slug, permissions)
 
     org = workos.organizations.create_organization(name="Acme")
-
-    def resource(external_id: str, type_slug: str, parent: str | None = None) -> str:
-        return authz.create_resource(
-            external_id=external_id,
-            name=external_id,
-            resource_type_slug=type_slug,
-            organization_id=org.id,
-            parent_resource=ParentResourceById(parent_resource_id=parent) if parent else None,
-        ).id
-
+    resource = functools.partial(create_resource, workos, org.id)
+    member = functools.partial(create_member, workos, org.id)
     workspace, other_workspace = resource("ws-1", "workspace"), resource("ws-2", "workspace")
     project = resource("proj-1", "project", workspace)
     other_project = resource("proj-2", "project", other_workspace)
 
-    def member(email: str) -> str:
-        user = workos.user_management.create_user(email=email)
-        return workos.organization_membership.create_organization_membership(
-            user_id=user.id, organization_id=org.id
-        ).id
-
-    root = authz.get_resource_by_external_id(org.id, "organization", org.id).id
+    root = workos.authorization.get_resource_by_external_id(org.id, "organization", org.id).id
     return Acme(
         org.id,
         root,
@@ -92,14 +77,6 @@ def acme(server: Server, workos: WorkOSClient) -> Acme:
         member("bob@acme.test"),
         member("carol@acme.test"),
     )
-
-
-def allowed(workos: WorkOSClient, membership: str, permission: str, resource_id: str) -> bool:
-    return workos.authorization.check(
-        membership,
-        permission_slug=permission,
-        resource_target=ResourceTargetById(resource_id=resource_id),
-    ).authorized
 
 
 # ----------------------------------------------------------------------- groups --

@@ -18,6 +18,7 @@ import pytest
 from workos import WorkOSClient
 
 from consumers.messages import AGGREGATE_ID, AGGREGATE_VERSION, POSITION
+from tests.e2e.support import workos_client
 from tests.integration.support import consume_all, headers_of, is_watermark, wait_until
 from tests.servers import Server, kafka_stack
 
@@ -44,12 +45,7 @@ def stack(database_url: str, kafka_bootstrap: str, kafka_topic: str) -> Iterator
 
 @pytest.fixture(scope="module")
 def workos(stack: Server) -> WorkOSClient:
-    return WorkOSClient(
-        api_key=stack.api_key,
-        client_id="client_idgov_tests",
-        base_url=stack.base_url,
-        max_retries=0,
-    )
+    return workos_client(stack)
 
 
 @pytest.fixture

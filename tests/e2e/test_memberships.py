@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from workos._errors import BadRequestError, ConflictError, NotFoundError
 from workos.organization_membership import RoleMultiple, RoleSingle
 
 from tests.e2e.paging import assert_pages_cover
+from tests.e2e.support import unique
 from tests.servers import Server
 
 ALL_STATUSES = ["active", "inactive", "pending"]
@@ -25,10 +25,6 @@ def roles(workos: WorkOSClient, server: Server) -> None:
     with server.client() as http:
         enabled = http.patch("/authorization/role_settings", json={"multiple_roles": True})
         assert enabled.status_code == 200, enabled.text
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 @pytest.fixture

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 from workos import WorkOSClient
 from workos._errors import ConflictError, NotFoundError
 from workos.organizations.models import OrganizationDomainData
 
 from tests.e2e.paging import assert_pages_cover
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
+from tests.e2e.support import unique
 
 
 def test_create_get_and_get_by_external_id(workos: WorkOSClient) -> None:

@@ -4,9 +4,7 @@ WorkOS's error body and nothing changed."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -16,15 +14,12 @@ from workos._errors import ConflictError, NotFoundError, UnprocessableEntityErro
 from workos.authorization._resource import ParentResourceById, ResourceTargetById
 from workos.organization_membership import RoleMultiple, RoleSingle
 
+from tests.e2e.support import nothing_changes, unique
 from tests.servers import Server
 
 ROLE_SETTINGS = "/authorization/role_settings"
 MEMBERSHIPS = "/user_management/organization_memberships"
 UNKNOWN_ORG = "org_01JZZZZZZZZZZZZZZZZZZZZZZZ"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 def org_roles_path(organization_id: str) -> str:
@@ -90,13 +85,6 @@ def snapshot(http: httpx.Client, organization_id: str) -> dict[str, Any]:
             },
         ).json(),
     }
-
-
-@contextmanager
-def nothing_changes(http: httpx.Client, organization_id: str) -> Iterator[None]:
-    before = snapshot(http, organization_id)
-    yield
-    assert snapshot(http, organization_id) == before
 
 
 def invalid(code: str, field: str) -> dict[str, Any]:
@@ -319,7 +307,7 @@ def test_membership_roles_are_refused(
     )
     existing = new_member(workos, organization)
     user = workos.user_management.create_user(email=f"{unique('r')}@example.com")
-    with nothing_changes(http, organization):
+    with nothing_changes(snapshot, http, organization):
         if method == "create":
             response = http.post(
                 MEMBERSHIPS, json={"user_id": user.id, "organization_id": organization, **body}
@@ -415,7 +403,7 @@ def test_creating_a_custom_role_is_refused(
     expected: dict[str, Any],
 ) -> None:
     workos.authorization.create_organization_role(organization, slug="org-taken", name="Taken")
-    with nothing_changes(http, organization):
+    with nothing_changes(snapshot, http, organization):
         response = http.post(org_roles_path(organization), json=body)
     assert response.status_code == status, response.text
     assert without_message(response.json()) == expected
@@ -441,7 +429,7 @@ def test_unknown_organizations_and_roles_are_not_found(
         ("DELETE", "/authorization/roles/nobody", None),
     ]
     for method, path, body in requests:
-        with nothing_changes(http, organization):
+        with nothing_changes(snapshot, http, organization):
             response = http.request(method, path, json=body)
         assert response.status_code == 404, (method, path, response.text)
         assert response.json()["code"] == "entity_not_found"
@@ -459,11 +447,11 @@ def test_custom_role_permissions_are_refused_outside_their_reach(
         ("POST", {"slug": "workspace:edit"}, "slug"),
         ("PUT", {"permissions": ["project:view", "org:billing"]}, "permissions"),
     ):
-        with nothing_changes(http, organization):
+        with nothing_changes(snapshot, http, organization):
             response = http.request(method, path, json=body)
         assert response.status_code == 422
         assert without_message(response.json()) == invalid("permission_outside_role_scope", field)
-    with nothing_changes(http, organization):
+    with nothing_changes(snapshot, http, organization):
         response = http.put(path, json={"permissions": ["no:such"]})
     assert without_message(response.json()) == invalid("permission_not_found", "permissions")
 
@@ -492,7 +480,7 @@ def test_a_role_in_use_or_default_is_not_deleted(
         (org_roles_path(organization) + "/org-basic", "role_is_default"),
         ("/authorization/roles/member", "role_is_default"),
     ):
-        with nothing_changes(http, organization):
+        with nothing_changes(snapshot, http, organization):
             response = http.delete(path)
         assert response.status_code == 409, response.text
         assert without_message(response.json()) == {"code": code}
@@ -541,7 +529,7 @@ def test_settings_are_refused_when_wrong(
             },
         ),
     ):
-        with nothing_changes(http, organization):
+        with nothing_changes(snapshot, http, organization):
             response = http.patch(path, json=body)
         assert response.status_code == 422, response.text
         assert without_message(response.json()) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from consumers.messages import POSITION, WATERMARK
 from consumers.relay import Relay, new_producer
-from consumers.replay import _feed
+from consumers.replay import feed
 from domain import ids
 from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
@@ -73,10 +73,6 @@ def open_system(
         yield system
     finally:
         system.close()
-
-
-def store_position(system: System) -> int:
-    return system.event_store_position()
 
 
 def relay_everything(system: System, bootstrap: str, topic: str, batch_size: int = 500) -> Relay:
@@ -153,17 +149,23 @@ def dead_letters(database_url: str, schema: str) -> list[dict[str, Any]]:
 # ------------------------------------------------------------- read models --
 
 
-def dump_directory(database_url: str, schema: str = "directory") -> dict[str, list[dict[str, Any]]]:
-    """Every row of the directory model's tables, ordered by id: equal dumps, equal models."""
+def dump(
+    database_url: str, schema: str, tables: Sequence[str], order_by: str = "id"
+) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the tables in ``schema``, in a fixed order: equal dumps, equal models."""
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         return {
             table: conn.execute(
-                sql.SQL("SELECT * FROM {0}.{1} ORDER BY id").format(
-                    sql.Identifier(schema), sql.Identifier(table)
+                sql.SQL("SELECT * FROM {0}.{1} ORDER BY {2}").format(
+                    sql.Identifier(schema), sql.Identifier(table), sql.SQL(order_by)
                 )
             ).fetchall()
-            for table in DIRECTORY_TABLES
+            for table in tables
         }
+
+
+def dump_directory(database_url: str, schema: str = "directory") -> dict[str, list[dict[str, Any]]]:
+    return dump(database_url, schema, DIRECTORY_TABLES)
 
 
 def rebuild_directory(system: System, schema: str) -> ProjectionView:
@@ -171,7 +173,7 @@ def rebuild_directory(system: System, schema: str) -> ProjectionView:
     with system.reads.transaction(commit=True) as cursor:
         cursor.execute(sql.SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(sql.Identifier(schema)))
     view = system.open_view("directory", schema)
-    _feed(system.store, view, 0)
+    feed(system.store, view, 0)
     return view
 
 

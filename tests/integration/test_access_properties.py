@@ -29,9 +29,10 @@ from domain.errors import DomainError
 from domain.events import Actor, EventContext
 from domain.resources import root_resource_id
 from domain.services.groups import RoleOn
+from domain.store import EVENT_STORE_STREAM
 from idgov.database import Database
 from projections.access import AccessModel, queries
-from projections.base import EVENT_STORE_STREAM, Delivery, ProjectionView
+from projections.base import Delivery, ProjectionView
 from projections.pagination import PageRequest
 from tests.unit.log_index import in_memory_app
 

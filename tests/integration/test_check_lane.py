@@ -22,8 +22,8 @@ from api.errors import ANSWERED
 from api.lane import CheckLane
 from api.services import Services
 from consumers.follower import follow
-from idgov.bootstrap import System, statement_reads
-from idgov.database import Database
+from idgov.bootstrap import System
+from idgov.database import Database, statement_reads
 from tests.helpers import fresh_database
 from tests.integration.support import CONTEXT, settings
 

@@ -15,13 +15,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import DictRow, dict_row
 
 from consumers.follower import follow
 from consumers.messages import ENVIRONMENT_KEY, decode
 from consumers.relay import partition_for
-from consumers.replay import _feed, replay
+from consumers.replay import feed, replay
 from domain.application import IdentityApplication
 from domain.services.groups import RoleOn
 from idgov.bootstrap import System
@@ -33,6 +32,7 @@ from tests.integration.support import (
     by_partition,
     consume_all,
     dead_letters,
+    dump,
     relay_everything,
     settings,
 )
@@ -138,15 +138,7 @@ def _embedded(database_url: str) -> Iterator[System]:
 
 
 def _dump(database_url: str, schema: str) -> dict[str, list[dict[str, Any]]]:
-    with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        return {
-            table: conn.execute(
-                sql.SQL("SELECT * FROM {0}.{1} ORDER BY 1, 2").format(
-                    sql.Identifier(schema), sql.Identifier(table)
-                )
-            ).fetchall()
-            for table in TABLES
-        }
+    return dump(database_url, schema, TABLES, order_by="1, 2")
 
 
 def _apply_in_order(
@@ -189,7 +181,7 @@ def test_groups_apply_from_any_partition_order_like_a_rebuild(
         _apply_in_order(system, "access_env_first", topic, records, [environment, *others[::-1]])
 
         expected_view = system.open_view("access", "access_expected")
-        _feed(app.store, expected_view, 0)
+        feed(app.store, expected_view, 0)
         expected_view.datastore.close()
         expected = _dump(database_url, "access_expected")
         assert expected["groups"]

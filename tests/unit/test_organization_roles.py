@@ -529,7 +529,9 @@ def test_deleting_a_permission_takes_it_out_of_custom_roles(app: IdentityApplica
         roles = app.store.get_organization_roles(organization)
         assert roles is not None
         assert roles.roles["org-p"].permissions == ("workspace:edit",)
-        assert _names(app.store.events.get(roles.id))[-1] == "OrganizationRoles.RolePermissionRemoved"
+        assert (
+            _names(app.store.events.get(roles.id))[-1] == "OrganizationRoles.RolePermissionRemoved"
+        )
 
 
 def test_resource_type_changes_count_custom_roles(app: IdentityApplication) -> None:
