@@ -35,7 +35,12 @@ class ApiKey(IdgovAggregate):
     def create_id(secret_digest: str, **_: object) -> str:
         return f"{ids.API_KEY}_{secret_digest[:40]}"
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        name: str
+        secret_digest: str
+        display_hint: str
+
+    @event(Created)
     def __init__(
         self, name: str, secret_digest: str, display_hint: str, context: EventContext
     ) -> None:
@@ -47,6 +52,9 @@ class ApiKey(IdgovAggregate):
     def matches(self, secret: str) -> bool:
         return not self.revoked and hmac.compare_digest(self.secret_digest, digest(secret))
 
-    @event("Revoked")
+    class Revoked(IdgovAggregate.Event):
+        pass
+
+    @event(Revoked)
     def revoke(self, context: EventContext) -> None:
         self.revoked = True

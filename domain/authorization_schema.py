@@ -22,9 +22,11 @@ from dataclasses import dataclass, replace
 
 from eventsourcing.domain import event
 
-from domain import ids
+from domain import ids, roles
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import EventContext, IdgovAggregate
+from domain.roles import Role as Role  # re-exported: the schema is where roles are looked up
+from domain.roles import RoleEditing
 
 SCHEMA_ID = "authorization_schema"
 ROOT_TYPE = "organization"
@@ -57,22 +59,15 @@ class Permission:
     system: bool = False
 
 
-@dataclass(frozen=True)
-class Role:
-    id: str
-    slug: str
-    name: str
-    description: str | None
-    resource_type_slug: str
-    permissions: tuple[str, ...]
-
-
-class AuthorizationSchema(IdgovAggregate):
+class AuthorizationSchema(IdgovAggregate, RoleEditing):
     @staticmethod
     def create_id(**_: object) -> str:
         return SCHEMA_ID
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        pass
+
+    @event(Created)
     def __init__(self, context: EventContext) -> None:
         self.resource_types: dict[str, ResourceType] = {}
         self.permissions: dict[str, Permission] = {}
@@ -180,7 +175,10 @@ class AuthorizationSchema(IdgovAggregate):
             ResourceType(slug, name, description, parent_type_slugs), context
         )
 
-    @event("ResourceTypeCreated")
+    class ResourceTypeCreated(IdgovAggregate.Event):
+        resource_type: ResourceType
+
+    @event(ResourceTypeCreated)
     def _resource_type_created(self, resource_type: ResourceType, context: EventContext) -> None:
         self.resource_types[resource_type.slug] = resource_type
 
@@ -232,17 +230,29 @@ class AuthorizationSchema(IdgovAggregate):
                         code="resource_type_in_use",
                     )
 
-    @event("ResourceTypeRenamed")
+    class ResourceTypeRenamed(IdgovAggregate.Event):
+        slug: str
+        name: str
+
+    @event(ResourceTypeRenamed)
     def _resource_type_renamed(self, slug: str, name: str, context: EventContext) -> None:
         self.resource_types[slug] = replace(self.resource_types[slug], name=name)
 
-    @event("ResourceTypeDescribed")
+    class ResourceTypeDescribed(IdgovAggregate.Event):
+        slug: str
+        description: str | None
+
+    @event(ResourceTypeDescribed)
     def _resource_type_described(
         self, slug: str, description: str | None, context: EventContext
     ) -> None:
         self.resource_types[slug] = replace(self.resource_types[slug], description=description)
 
-    @event("ResourceTypeReparented")
+    class ResourceTypeReparented(IdgovAggregate.Event):
+        slug: str
+        parent_type_slugs: tuple[str, ...]
+
+    @event(ResourceTypeReparented)
     def _resource_type_reparented(
         self, slug: str, parent_type_slugs: tuple[str, ...], context: EventContext
     ) -> None:
@@ -269,7 +279,10 @@ class AuthorizationSchema(IdgovAggregate):
             )
         self._resource_type_deleted(slug, context)
 
-    @event("ResourceTypeDeleted")
+    class ResourceTypeDeleted(IdgovAggregate.Event):
+        slug: str
+
+    @event(ResourceTypeDeleted)
     def _resource_type_deleted(self, slug: str, context: EventContext) -> None:
         del self.resource_types[slug]
 
@@ -296,7 +309,10 @@ class AuthorizationSchema(IdgovAggregate):
         self._permission_created(permission, context)
         return permission
 
-    @event("PermissionCreated")
+    class PermissionCreated(IdgovAggregate.Event):
+        permission: Permission
+
+    @event(PermissionCreated)
     def _permission_created(self, permission: Permission, context: EventContext) -> None:
         self.permissions[permission.slug] = permission
 
@@ -320,11 +336,19 @@ class AuthorizationSchema(IdgovAggregate):
         if describe and description != current.description:
             self._permission_described(slug, description, context)
 
-    @event("PermissionRenamed")
+    class PermissionRenamed(IdgovAggregate.Event):
+        slug: str
+        name: str
+
+    @event(PermissionRenamed)
     def _permission_renamed(self, slug: str, name: str, context: EventContext) -> None:
         self.permissions[slug] = replace(self.permissions[slug], name=name)
 
-    @event("PermissionDescribed")
+    class PermissionDescribed(IdgovAggregate.Event):
+        slug: str
+        description: str | None
+
+    @event(PermissionDescribed)
     def _permission_described(
         self, slug: str, description: str | None, context: EventContext
     ) -> None:
@@ -338,13 +362,14 @@ class AuthorizationSchema(IdgovAggregate):
             raise Conflict(
                 f"Permission '{slug}' is managed by the system.", code="system_permission"
             )
-        holders = [r.slug for r in self.roles.values() if slug in r.permissions]
-        for role in holders:
-            self._role_permission_removed(role, slug, context)
+        holders = self.forget_permission(slug, context)
         self._permission_deleted(slug, context)
         return holders
 
-    @event("PermissionDeleted")
+    class PermissionDeleted(IdgovAggregate.Event):
+        slug: str
+
+    @event(PermissionDeleted)
     def _permission_deleted(self, slug: str, context: EventContext) -> None:
         del self.permissions[slug]
 
@@ -397,11 +422,17 @@ class AuthorizationSchema(IdgovAggregate):
             self._default_role_set(slug, context)
         return role
 
-    @event("RoleCreated")
+    class RoleCreated(roles.RoleCreated):
+        pass
+
+    @event(RoleCreated)
     def _role_created(self, role: Role, context: EventContext) -> None:
         self.roles[role.slug] = role
 
-    @event("DefaultRoleSet")
+    class DefaultRoleSet(roles.DefaultRoleSet):
+        pass
+
+    @event(DefaultRoleSet)
     def _default_role_set(self, slug: str, context: EventContext) -> None:
         self.default_role_slug = slug
 
@@ -410,68 +441,50 @@ class AuthorizationSchema(IdgovAggregate):
             raise NotFound(f"Role not found: '{slug}'.")
         return self.roles[slug]
 
-    def change_role(
-        self,
-        slug: str,
-        context: EventContext,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        describe: bool = False,
-    ) -> None:
-        current = self.get_role(slug)
-        if name is not None and name != current.name:
-            self._role_renamed(slug, name, context)
-        if describe and description != current.description:
-            self._role_described(slug, description, context)
+    class RoleRenamed(roles.RoleRenamed):
+        pass
 
-    @event("RoleRenamed")
+    @event(RoleRenamed)
     def _role_renamed(self, slug: str, name: str, context: EventContext) -> None:
         self.roles[slug] = replace(self.roles[slug], name=name)
 
-    @event("RoleDescribed")
+    class RoleDescribed(roles.RoleDescribed):
+        pass
+
+    @event(RoleDescribed)
     def _role_described(self, slug: str, description: str | None, context: EventContext) -> None:
         self.roles[slug] = replace(self.roles[slug], description=description)
 
     def set_role_permissions(
         self, slug: str, permissions: tuple[str, ...], context: EventContext
     ) -> None:
-        role = self.get_role(slug)
-        wanted = tuple(dict.fromkeys(permissions))
-        self.check_permissions_fit(role.resource_type_slug, wanted)
-        if set(wanted) != set(role.permissions):
-            self._role_permissions_set(slug, wanted, context)
+        self._set_permissions(self, slug, permissions, context)
 
-    @event("RolePermissionsSet")
+    class RolePermissionsSet(roles.RolePermissionsSet):
+        pass
+
+    @event(RolePermissionsSet)
     def _role_permissions_set(
         self, slug: str, permissions: tuple[str, ...], context: EventContext
     ) -> None:
         self.roles[slug] = replace(self.roles[slug], permissions=permissions)
 
     def add_role_permission(self, slug: str, permission: str, context: EventContext) -> None:
-        role = self.get_role(slug)
-        self.check_permissions_fit(role.resource_type_slug, (permission,), field="slug")
-        if permission not in role.permissions:
-            self._role_permission_added(slug, permission, context)
+        self._add_permission(self, slug, permission, context)
 
-    @event("RolePermissionAdded")
+    class RolePermissionAdded(roles.RolePermissionAdded):
+        pass
+
+    @event(RolePermissionAdded)
     def _role_permission_added(self, slug: str, permission: str, context: EventContext) -> None:
-        self.roles[slug] = replace(
-            self.roles[slug], permissions=(*self.roles[slug].permissions, permission)
-        )
+        self.roles[slug] = self.roles[slug].with_permission(permission)
 
-    def remove_role_permission(self, slug: str, permission: str, context: EventContext) -> None:
-        role = self.get_role(slug)
-        if permission not in role.permissions:
-            raise NotFound(f"Role '{slug}' does not hold permission '{permission}'.")
-        self._role_permission_removed(slug, permission, context)
+    class RolePermissionRemoved(roles.RolePermissionRemoved):
+        pass
 
-    @event("RolePermissionRemoved")
+    @event(RolePermissionRemoved)
     def _role_permission_removed(self, slug: str, permission: str, context: EventContext) -> None:
-        role = self.roles[slug]
-        self.roles[slug] = replace(
-            role, permissions=tuple(p for p in role.permissions if p != permission)
-        )
+        self.roles[slug] = self.roles[slug].without_permission(permission)
 
     def set_default_role(
         self, slug: str, context: EventContext, field: str = "default_role_slug"
@@ -499,7 +512,10 @@ class AuthorizationSchema(IdgovAggregate):
         if slugs != tuple(self.roles):
             self._priority_order_set(slugs, context)
 
-    @event("PriorityOrderSet")
+    class PriorityOrderSet(IdgovAggregate.Event):
+        slugs: tuple[str, ...]
+
+    @event(PriorityOrderSet)
     def _priority_order_set(self, slugs: tuple[str, ...], context: EventContext) -> None:
         self.roles = {slug: self.roles[slug] for slug in slugs}
 
@@ -515,7 +531,10 @@ class AuthorizationSchema(IdgovAggregate):
         self._role_deleted(slug, context)
         return role
 
-    @event("RoleDeleted")
+    class RoleDeleted(IdgovAggregate.Event):
+        slug: str
+
+    @event(RoleDeleted)
     def _role_deleted(self, slug: str, context: EventContext) -> None:
         del self.roles[slug]
 
@@ -523,6 +542,9 @@ class AuthorizationSchema(IdgovAggregate):
         if enabled != self.multiple_roles:
             self._multiple_roles_set(enabled, context)
 
-    @event("MultipleRolesSet")
+    class MultipleRolesSet(IdgovAggregate.Event):
+        enabled: bool
+
+    @event(MultipleRolesSet)
     def _multiple_roles_set(self, enabled: bool, context: EventContext) -> None:
         self.multiple_roles = enabled

@@ -14,6 +14,9 @@ class Environment(IdgovAggregate):
     def create_id(**_: object) -> str:
         return ENVIRONMENT_ID
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        admin_api_key_id: str
+
+    @event(Created)
     def __init__(self, admin_api_key_id: str, context: EventContext) -> None:
         self.admin_api_key_id = admin_api_key_id

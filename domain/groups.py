@@ -19,7 +19,12 @@ from domain.events import EventContext, IdgovAggregate
 
 
 class Group(IdgovAggregate):
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        organization_id: str
+        name: str
+        description: str | None
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -37,7 +42,10 @@ class Group(IdgovAggregate):
         if name != self.name:
             self._renamed(name, context)
 
-    @event("Renamed")
+    class Renamed(IdgovAggregate.Event):
+        name: str
+
+    @event(Renamed)
     def _renamed(self, name: str, context: EventContext) -> None:
         self.name = name
 
@@ -45,11 +53,17 @@ class Group(IdgovAggregate):
         if description != self.description:
             self._described(description, context)
 
-    @event("Described")
+    class Described(IdgovAggregate.Event):
+        description: str | None
+
+    @event(Described)
     def _described(self, description: str | None, context: EventContext) -> None:
         self.description = description
 
-    @event("Deleted")
+    class Deleted(IdgovAggregate.Event):
+        pass
+
+    @event(Deleted)
     def delete(self, context: EventContext) -> None:
         self.deleted = True
 
@@ -57,7 +71,12 @@ class Group(IdgovAggregate):
 class GroupMember(IdgovAggregate):
     """One organization membership in one group, from being added until being removed."""
 
-    @event("Added")
+    class Added(IdgovAggregate.Created):
+        group_id: str
+        organization_membership_id: str
+        organization_id: str
+
+    @event(Added)
     def __init__(
         self,
         id: str,
@@ -71,7 +90,10 @@ class GroupMember(IdgovAggregate):
         self.organization_id = organization_id
         self.deleted = False
 
-    @event("Removed")
+    class Removed(IdgovAggregate.Event):
+        pass
+
+    @event(Removed)
     def remove(self, context: EventContext) -> None:
         self.deleted = True
 
@@ -80,7 +102,13 @@ class GroupRoleAssignment(IdgovAggregate):
     """A role held by every member of a group, on one resource (the root for organization-level
     roles)."""
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        group_id: str
+        organization_id: str
+        role_slug: str
+        resource_id: str
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -96,7 +124,10 @@ class GroupRoleAssignment(IdgovAggregate):
         self.resource_id = resource_id
         self.deleted = False
 
-    @event("Removed")
+    class Removed(IdgovAggregate.Event):
+        pass
+
+    @event(Removed)
     def remove(self, context: EventContext) -> None:
         self.deleted = True
 

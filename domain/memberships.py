@@ -13,7 +13,13 @@ MembershipStatus = Literal["active", "inactive", "pending"]
 
 
 class OrganizationMembership(IdgovAggregate):
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        user_id: str
+        organization_id: str
+        role_slugs: tuple[str, ...]
+        status: MembershipStatus
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -29,7 +35,10 @@ class OrganizationMembership(IdgovAggregate):
         self.status: MembershipStatus = status
         self.deleted = False
 
-    @event("RolesChanged")
+    class RolesChanged(IdgovAggregate.Event):
+        role_slugs: tuple[str, ...]
+
+    @event(RolesChanged)
     def change_roles(self, role_slugs: tuple[str, ...], context: EventContext) -> None:
         self.role_slugs = role_slugs
 
@@ -42,7 +51,10 @@ class OrganizationMembership(IdgovAggregate):
         if self.status == "active":
             self._deactivate(context)
 
-    @event("Deactivated")
+    class Deactivated(IdgovAggregate.Event):
+        pass
+
+    @event(Deactivated)
     def _deactivate(self, context: EventContext) -> None:
         self.status = "inactive"
 
@@ -55,10 +67,16 @@ class OrganizationMembership(IdgovAggregate):
         if self.status == "inactive":
             self._reactivate(context)
 
-    @event("Reactivated")
+    class Reactivated(IdgovAggregate.Event):
+        pass
+
+    @event(Reactivated)
     def _reactivate(self, context: EventContext) -> None:
         self.status = "active"
 
-    @event("Deleted")
+    class Deleted(IdgovAggregate.Event):
+        pass
+
+    @event(Deleted)
     def delete(self, context: EventContext) -> None:
         self.deleted = True

@@ -22,13 +22,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import Any
 
-from eventsourcing.domain import event
+from eventsourcing.domain import CanMutateAggregate, event
 
-from domain import ids
-from domain.authorization_schema import ROOT_TYPE, AuthorizationSchema, Role
+from domain import ids, roles
+from domain.authorization_schema import ROOT_TYPE, AuthorizationSchema
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import EventContext, IdgovAggregate
+from domain.roles import Role, RoleEditing
 
 MAX_SLUG = 48
 SUFFIX = 6
@@ -77,12 +79,17 @@ def default_role_slug(
     return organization.default_role_slug if organization is not None else schema.default_role_slug
 
 
-class OrganizationRoles(IdgovAggregate):
+class OrganizationRoles(IdgovAggregate, RoleEditing):
     @staticmethod
     def create_id(organization_id: str, **_: object) -> str:
         return organization_roles_id(organization_id)
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        organization_id: str
+        default_role_slug: str | None
+        priority: tuple[str, ...]
+
+    @event(Created)
     def __init__(
         self,
         organization_id: str,
@@ -108,8 +115,11 @@ class OrganizationRoles(IdgovAggregate):
             context=context.for_organization(organization_id),
         )
 
-    def _context(self, context: EventContext) -> EventContext:
-        return context.for_organization(self.organization_id)
+    def trigger_event(self, event_class: type[CanMutateAggregate[str]], **kwargs: Any) -> None:
+        """Every event carries the organization id, whoever the command came from."""
+        context: EventContext = kwargs["context"]
+        kwargs["context"] = context.for_organization(self.organization_id)
+        super().trigger_event(event_class, **kwargs)
 
     # Custom roles ------------------------------------------------------------
 
@@ -128,7 +138,6 @@ class OrganizationRoles(IdgovAggregate):
         description: str | None,
         resource_type_slug: str,
     ) -> Role:
-        context = self._context(context)
         role_id = ids.new_id("role")
         if slug is None:
             slug = generated_slug(name, role_id)
@@ -152,32 +161,25 @@ class OrganizationRoles(IdgovAggregate):
         self._role_created(role, context)
         return role
 
-    @event("RoleCreated")
+    class RoleCreated(roles.RoleCreated):
+        pass
+
+    @event(RoleCreated)
     def _role_created(self, role: Role, context: EventContext) -> None:
         self.roles[role.slug] = role
         self.priority = (*self.priority, role.id)
 
-    def change_role(
-        self,
-        slug: str,
-        context: EventContext,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-        describe: bool = False,
-    ) -> None:
-        context = self._context(context)
-        current = self.get_role(slug)
-        if name is not None and name != current.name:
-            self._role_renamed(slug, name, context)
-        if describe and description != current.description:
-            self._role_described(slug, description, context)
+    class RoleRenamed(roles.RoleRenamed):
+        pass
 
-    @event("RoleRenamed")
+    @event(RoleRenamed)
     def _role_renamed(self, slug: str, name: str, context: EventContext) -> None:
         self.roles[slug] = replace(self.roles[slug], name=name)
 
-    @event("RoleDescribed")
+    class RoleDescribed(roles.RoleDescribed):
+        pass
+
+    @event(RoleDescribed)
     def _role_described(self, slug: str, description: str | None, context: EventContext) -> None:
         self.roles[slug] = replace(self.roles[slug], description=description)
 
@@ -188,13 +190,12 @@ class OrganizationRoles(IdgovAggregate):
         permissions: tuple[str, ...],
         context: EventContext,
     ) -> None:
-        role = self.get_role(slug)
-        wanted = tuple(dict.fromkeys(permissions))
-        schema.check_permissions_fit(role.resource_type_slug, wanted)
-        if set(wanted) != set(role.permissions):
-            self._role_permissions_set(slug, wanted, self._context(context))
+        self._set_permissions(schema, slug, permissions, context)
 
-    @event("RolePermissionsSet")
+    class RolePermissionsSet(roles.RolePermissionsSet):
+        pass
+
+    @event(RolePermissionsSet)
     def _role_permissions_set(
         self, slug: str, permissions: tuple[str, ...], context: EventContext
     ) -> None:
@@ -203,37 +204,21 @@ class OrganizationRoles(IdgovAggregate):
     def add_role_permission(
         self, schema: AuthorizationSchema, slug: str, permission: str, context: EventContext
     ) -> None:
-        """Idempotent: adding a permission the role holds changes nothing."""
-        role = self.get_role(slug)
-        schema.check_permissions_fit(role.resource_type_slug, (permission,), field="slug")
-        if permission not in role.permissions:
-            self._role_permission_added(slug, permission, self._context(context))
+        self._add_permission(schema, slug, permission, context)
 
-    @event("RolePermissionAdded")
+    class RolePermissionAdded(roles.RolePermissionAdded):
+        pass
+
+    @event(RolePermissionAdded)
     def _role_permission_added(self, slug: str, permission: str, context: EventContext) -> None:
-        self.roles[slug] = replace(
-            self.roles[slug], permissions=(*self.roles[slug].permissions, permission)
-        )
+        self.roles[slug] = self.roles[slug].with_permission(permission)
 
-    def remove_role_permission(self, slug: str, permission: str, context: EventContext) -> None:
-        role = self.get_role(slug)
-        if permission not in role.permissions:
-            raise NotFound(f"Role '{slug}' does not hold permission '{permission}'.")
-        self._role_permission_removed(slug, permission, self._context(context))
+    class RolePermissionRemoved(roles.RolePermissionRemoved):
+        pass
 
-    def forget_permission(self, permission: str, context: EventContext) -> list[str]:
-        """A deleted permission leaves every custom role holding it (one event each)."""
-        holders = [r.slug for r in self.roles.values() if permission in r.permissions]
-        for slug in holders:
-            self._role_permission_removed(slug, permission, self._context(context))
-        return holders
-
-    @event("RolePermissionRemoved")
+    @event(RolePermissionRemoved)
     def _role_permission_removed(self, slug: str, permission: str, context: EventContext) -> None:
-        role = self.roles[slug]
-        self.roles[slug] = replace(
-            role, permissions=tuple(p for p in role.permissions if p != permission)
-        )
+        self.roles[slug] = self.roles[slug].without_permission(permission)
 
     def delete_role(self, slug: str, context: EventContext) -> Role:
         """Remove a custom role. The default role stays; who holds the role and where it is
@@ -245,15 +230,19 @@ class OrganizationRoles(IdgovAggregate):
                 " default first.",
                 code="role_is_default",
             )
-        self._role_deleted(slug, role.id, self._context(context))
+        self._role_deleted(slug, role.id, context)
         return role
 
     def delete_all(self, context: EventContext) -> None:
         """The organization is deleted: so are its custom roles."""
         for role in list(self.roles.values()):
-            self._role_deleted(role.slug, role.id, self._context(context))
+            self._role_deleted(role.slug, role.id, context)
 
-    @event("RoleDeleted")
+    class RoleDeleted(IdgovAggregate.Event):
+        slug: str
+        role_id: str
+
+    @event(RoleDeleted)
     def _role_deleted(self, slug: str, role_id: str, context: EventContext) -> None:
         del self.roles[slug]
         self.priority = tuple(i for i in self.priority if i != role_id)
@@ -275,9 +264,12 @@ class OrganizationRoles(IdgovAggregate):
                 field=field,
             )
         if slug != self.default_role_slug:
-            self._default_role_set(slug, self._context(context))
+            self._default_role_set(slug, context)
 
-    @event("DefaultRoleSet")
+    class DefaultRoleSet(roles.DefaultRoleSet):
+        pass
+
+    @event(DefaultRoleSet)
     def _default_role_set(self, slug: str, context: EventContext) -> None:
         self.default_role_slug = slug
 
@@ -289,18 +281,21 @@ class OrganizationRoles(IdgovAggregate):
         field: str = "priority_order",
     ) -> None:
         """Reorder every role the organization can use; ``slugs`` names each once."""
-        roles = effective_priority(schema, self)
-        if sorted(slugs) != sorted(r.slug for r in roles):
+        usable = effective_priority(schema, self)
+        if sorted(slugs) != sorted(r.slug for r in usable):
             raise Invalid(
                 "The priority order must name every role of the organization exactly once.",
                 code="invalid_priority_order",
                 field=field,
             )
-        by_slug = {r.slug: r.id for r in roles}
+        by_slug = {r.slug: r.id for r in usable}
         wanted = tuple(by_slug[slug] for slug in slugs)
         if wanted != self.priority:
-            self._priority_order_set(wanted, self._context(context))
+            self._priority_order_set(wanted, context)
 
-    @event("PriorityOrderSet")
+    class PriorityOrderSet(IdgovAggregate.Event):
+        priority: tuple[str, ...]
+
+    @event(PriorityOrderSet)
     def _priority_order_set(self, priority: tuple[str, ...], context: EventContext) -> None:
         self.priority = priority

@@ -20,7 +20,15 @@ class OrganizationDomain:
 
 
 class Organization(IdgovAggregate):
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        name: str
+        external_id: str | None
+        metadata: dict[str, str]
+        domains: tuple[OrganizationDomain, ...]
+        stripe_customer_id: str | None
+        allow_profiles_outside_organization: bool
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -40,36 +48,57 @@ class Organization(IdgovAggregate):
         self.allow_profiles_outside_organization = allow_profiles_outside_organization
         self.deleted = False
 
-    @event("Renamed")
+    class Renamed(IdgovAggregate.Event):
+        name: str
+
+    @event(Renamed)
     def rename(self, name: str, context: EventContext) -> None:
         self.name = name
 
-    @event("ExternalIdChanged")
+    class ExternalIdChanged(IdgovAggregate.Event):
+        external_id: str | None
+
+    @event(ExternalIdChanged)
     def change_external_id(self, external_id: str | None, context: EventContext) -> None:
         self.external_id = external_id
 
-    @event("MetadataChanged")
+    class MetadataChanged(IdgovAggregate.Event):
+        metadata: dict[str, str]
+
+    @event(MetadataChanged)
     def change_metadata(self, metadata: dict[str, str], context: EventContext) -> None:
         self.metadata = metadata
 
-    @event("DomainsChanged")
+    class DomainsChanged(IdgovAggregate.Event):
+        domains: tuple[OrganizationDomain, ...]
+
+    @event(DomainsChanged)
     def change_domains(
         self, domains: tuple[OrganizationDomain, ...], context: EventContext
     ) -> None:
         self.domains = domains
 
-    @event("StripeCustomerIdChanged")
+    class StripeCustomerIdChanged(IdgovAggregate.Event):
+        stripe_customer_id: str | None
+
+    @event(StripeCustomerIdChanged)
     def change_stripe_customer_id(
         self, stripe_customer_id: str | None, context: EventContext
     ) -> None:
         self.stripe_customer_id = stripe_customer_id
 
-    @event("ProfilesPolicyChanged")
+    class ProfilesPolicyChanged(IdgovAggregate.Event):
+        allow_profiles_outside_organization: bool
+
+    @event(ProfilesPolicyChanged)
     def change_profiles_policy(
         self, allow_profiles_outside_organization: bool, context: EventContext
     ) -> None:
         self.allow_profiles_outside_organization = allow_profiles_outside_organization
 
-    @event("Deleted")
+    class Deleted(IdgovAggregate.Event):
+        pass
+
+    @event(Deleted)
     def delete(self, context: EventContext) -> None:
         self.deleted = True

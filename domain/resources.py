@@ -22,7 +22,15 @@ def root_resource_id(organization_id: str) -> str:
 
 
 class Resource(IdgovAggregate):
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        organization_id: str
+        resource_type_slug: str
+        external_id: str
+        name: str
+        description: str | None
+        parent_resource_id: str | None
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -63,7 +71,10 @@ class Resource(IdgovAggregate):
         if self.is_root and name != self.name:
             self._renamed(name, context)
 
-    @event("Renamed")
+    class Renamed(IdgovAggregate.Event):
+        name: str
+
+    @event(Renamed)
     def _renamed(self, name: str, context: EventContext) -> None:
         self.name = name
 
@@ -72,7 +83,10 @@ class Resource(IdgovAggregate):
         if description != self.description:
             self._described(description, context)
 
-    @event("Described")
+    class Described(IdgovAggregate.Event):
+        description: str | None
+
+    @event(Described)
     def _described(self, description: str | None, context: EventContext) -> None:
         self.description = description
 
@@ -81,13 +95,20 @@ class Resource(IdgovAggregate):
         if parent_resource_id != self.parent_resource_id:
             self._moved(self.parent_resource_id, parent_resource_id, context)
 
-    @event("Moved")
+    class Moved(IdgovAggregate.Event):
+        from_parent_resource_id: str | None
+        parent_resource_id: str
+
+    @event(Moved)
     def _moved(
         self, from_parent_resource_id: str | None, parent_resource_id: str, context: EventContext
     ) -> None:
         self.parent_resource_id = parent_resource_id
 
-    @event("Deleted")
+    class Deleted(IdgovAggregate.Event):
+        pass
+
+    @event(Deleted)
     def delete(self, context: EventContext) -> None:
         self.deleted = True
 

@@ -20,7 +20,13 @@ def new_assignment_id() -> str:
 
 
 class RoleAssignment(IdgovAggregate):
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        organization_membership_id: str
+        organization_id: str
+        role_slug: str
+        resource_id: str
+
+    @event(Created)
     def __init__(
         self,
         id: str,
@@ -36,6 +42,9 @@ class RoleAssignment(IdgovAggregate):
         self.resource_id = resource_id
         self.deleted = False
 
-    @event("Removed")
+    class Removed(IdgovAggregate.Event):
+        pass
+
+    @event(Removed)
     def remove(self, context: EventContext) -> None:
         self.deleted = True

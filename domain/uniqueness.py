@@ -24,7 +24,12 @@ class Claim(IdgovAggregate):
     def create_id(kind: str, value: str, **_: object) -> str:
         return claim_id(kind, value)
 
-    @event("Created")
+    class Created(IdgovAggregate.Created):
+        kind: str
+        value: str
+        owner_id: str
+
+    @event(Created)
     def __init__(self, kind: str, value: str, owner_id: str, context: EventContext) -> None:
         self.kind = kind
         self.value = value
@@ -34,10 +39,16 @@ class Claim(IdgovAggregate):
     def is_held(self) -> bool:
         return self.owner_id is not None
 
-    @event("Taken")
+    class Taken(IdgovAggregate.Event):
+        owner_id: str
+
+    @event(Taken)
     def take(self, owner_id: str, context: EventContext) -> None:
         self.owner_id = owner_id
 
-    @event("Released")
+    class Released(IdgovAggregate.Event):
+        pass
+
+    @event(Released)
     def release(self, context: EventContext) -> None:
         self.owner_id = None

@@ -9,15 +9,14 @@ of the membership (held on the organization's root resource).
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.memberships import OrganizationMembership as M
-from domain.resources import Resource as R
-from domain.resources import root_resource_id
-from domain.role_assignments import RoleAssignment as A
+from domain.events import DomainEvent
+from domain.memberships import OrganizationMembership
+from domain.resources import Resource, root_resource_id
+from domain.role_assignments import RoleAssignment
 from projections.base import Handler
 
 RESOURCE_TABLES = [
@@ -51,7 +50,7 @@ def membership_grant_id(membership_id: str, role_slug: str) -> str:
     return f"role_assignment_{digest}"
 
 
-def _resource_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _resource_created(cursor: Cursor[DictRow], e: Resource.Created) -> None:
     cursor.execute(
         "INSERT INTO resources VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
@@ -75,7 +74,7 @@ def _resource_created(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _resource_set(column: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(cursor: Cursor[DictRow], e: Resource.Renamed | Resource.Described) -> None:
         cursor.execute(
             f"UPDATE resources SET {column} = %s, updated_at = %s WHERE id = %s",
             (getattr(e, column), e.timestamp, e.originator_id),
@@ -84,7 +83,7 @@ def _resource_set(column: str) -> Handler:
     return handle
 
 
-def _resource_moved(cursor: Cursor[DictRow], e: Any) -> None:
+def _resource_moved(cursor: Cursor[DictRow], e: Resource.Moved) -> None:
     """Re-hang the subtree: drop its links to the old ancestors, link it to the new ones."""
     moved = e.originator_id
     cursor.execute(
@@ -107,7 +106,7 @@ def _resource_moved(cursor: Cursor[DictRow], e: Any) -> None:
     )
 
 
-def _resource_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _resource_deleted(cursor: Cursor[DictRow], e: Resource.Deleted) -> None:
     cursor.execute(
         "DELETE FROM resource_ancestors WHERE resource_id = %s OR ancestor_id = %s",
         (e.originator_id,) * 2,
@@ -116,7 +115,7 @@ def _resource_deleted(cursor: Cursor[DictRow], e: Any) -> None:
     cursor.execute("DELETE FROM resources WHERE id = %s", (e.originator_id,))
 
 
-def _assignment_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> None:
     cursor.execute(
         "INSERT INTO grants VALUES (%s, %s, %s, %s, %s, 'direct', %s, %s)",
         (
@@ -131,12 +130,12 @@ def _assignment_created(cursor: Cursor[DictRow], e: Any) -> None:
     )
 
 
-def _assignment_removed(cursor: Cursor[DictRow], e: Any) -> None:
+def _assignment_removed(cursor: Cursor[DictRow], e: RoleAssignment.Removed) -> None:
     cursor.execute("DELETE FROM grants WHERE id = %s", (e.originator_id,))
 
 
 def _membership_roles(
-    cursor: Cursor[DictRow], membership_id: str, roles: tuple[str, ...], e: Any
+    cursor: Cursor[DictRow], membership_id: str, roles: tuple[str, ...], e: DomainEvent
 ) -> None:
     row = cursor.execute(
         "SELECT organization_id FROM memberships WHERE id = %s", (membership_id,)
@@ -166,7 +165,7 @@ def _membership_roles(
     )
 
 
-def _membership_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _membership_created(cursor: Cursor[DictRow], e: OrganizationMembership.Created) -> None:
     cursor.execute(
         "INSERT INTO memberships VALUES (%s, %s, %s, %s)",
         (e.originator_id, e.organization_id, e.user_id, e.status),
@@ -174,8 +173,14 @@ def _membership_created(cursor: Cursor[DictRow], e: Any) -> None:
     _membership_roles(cursor, e.originator_id, e.role_slugs, e)
 
 
+def _membership_roles_changed(
+    cursor: Cursor[DictRow], e: OrganizationMembership.RolesChanged
+) -> None:
+    _membership_roles(cursor, e.originator_id, e.role_slugs, e)
+
+
 def _membership_status(status: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(cursor: Cursor[DictRow], e: DomainEvent) -> None:
         cursor.execute(
             "UPDATE memberships SET status = %s WHERE id = %s", (status, e.originator_id)
         )
@@ -183,22 +188,22 @@ def _membership_status(status: str) -> Handler:
     return handle
 
 
-def _membership_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _membership_deleted(cursor: Cursor[DictRow], e: OrganizationMembership.Deleted) -> None:
     cursor.execute("DELETE FROM grants WHERE membership_id = %s", (e.originator_id,))
     cursor.execute("DELETE FROM memberships WHERE id = %s", (e.originator_id,))
 
 
-RESOURCE_HANDLERS: dict[type[Any], Handler] = {
-    R.Created: _resource_created,
-    R.Renamed: _resource_set("name"),
-    R.Described: _resource_set("description"),
-    R.Moved: _resource_moved,
-    R.Deleted: _resource_deleted,
-    A.Created: _assignment_created,
-    A.Removed: _assignment_removed,
-    M.Created: _membership_created,
-    M.RolesChanged: lambda cursor, e: _membership_roles(cursor, e.originator_id, e.role_slugs, e),
-    M.Deactivated: _membership_status("inactive"),
-    M.Reactivated: _membership_status("active"),
-    M.Deleted: _membership_deleted,
+RESOURCE_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Resource.Created: _resource_created,
+    Resource.Renamed: _resource_set("name"),
+    Resource.Described: _resource_set("description"),
+    Resource.Moved: _resource_moved,
+    Resource.Deleted: _resource_deleted,
+    RoleAssignment.Created: _assignment_created,
+    RoleAssignment.Removed: _assignment_removed,
+    OrganizationMembership.Created: _membership_created,
+    OrganizationMembership.RolesChanged: _membership_roles_changed,
+    OrganizationMembership.Deactivated: _membership_status("inactive"),
+    OrganizationMembership.Reactivated: _membership_status("active"),
+    OrganizationMembership.Deleted: _membership_deleted,
 }

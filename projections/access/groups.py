@@ -10,14 +10,11 @@ Derived holdings get a stable id computed from the membership and the group assi
 
 from __future__ import annotations
 
-from typing import Any
-
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.groups import Group as G
-from domain.groups import GroupMember as L
-from domain.groups import GroupRoleAssignment as GA
+from domain.events import DomainEvent
+from domain.groups import Group, GroupMember, GroupRoleAssignment
 from projections.base import Handler
 
 GROUP_TABLES = [
@@ -52,7 +49,7 @@ GROUP_TABLES = [
 ]
 
 
-def _group_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _group_created(cursor: Cursor[DictRow], e: Group.Created) -> None:
     cursor.execute(
         "INSERT INTO groups VALUES (%s, %s, %s, %s, %s, %s)",
         (e.originator_id, e.organization_id, e.name, e.description, e.timestamp, e.timestamp),
@@ -60,7 +57,7 @@ def _group_created(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _group_set(column: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(cursor: Cursor[DictRow], e: Group.Renamed | Group.Described) -> None:
         cursor.execute(
             f"UPDATE groups SET {column} = %s, updated_at = %s WHERE id = %s",
             (getattr(e, column), e.timestamp, e.originator_id),
@@ -70,20 +67,20 @@ def _group_set(column: str) -> Handler:
 
 
 def _delete(table: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(cursor: Cursor[DictRow], e: DomainEvent) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", (e.originator_id,))
 
     return handle
 
 
-def _member_added(cursor: Cursor[DictRow], e: Any) -> None:
+def _member_added(cursor: Cursor[DictRow], e: GroupMember.Added) -> None:
     cursor.execute(
         "INSERT INTO group_members VALUES (%s, %s, %s, %s, %s)",
         (e.originator_id, e.group_id, e.organization_membership_id, e.organization_id, e.timestamp),
     )
 
 
-def _assignment_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _assignment_created(cursor: Cursor[DictRow], e: GroupRoleAssignment.Created) -> None:
     cursor.execute(
         "INSERT INTO group_role_assignments VALUES (%s, %s, %s, %s, %s, %s, %s)",
         (
@@ -98,13 +95,13 @@ def _assignment_created(cursor: Cursor[DictRow], e: Any) -> None:
     )
 
 
-GROUP_HANDLERS: dict[type[Any], Handler] = {
-    G.Created: _group_created,
-    G.Renamed: _group_set("name"),
-    G.Described: _group_set("description"),
-    G.Deleted: _delete("groups"),
-    L.Added: _member_added,
-    L.Removed: _delete("group_members"),
-    GA.Created: _assignment_created,
-    GA.Removed: _delete("group_role_assignments"),
+GROUP_HANDLERS: dict[type[DomainEvent], Handler] = {
+    Group.Created: _group_created,
+    Group.Renamed: _group_set("name"),
+    Group.Described: _group_set("description"),
+    Group.Deleted: _delete("groups"),
+    GroupMember.Added: _member_added,
+    GroupMember.Removed: _delete("group_members"),
+    GroupRoleAssignment.Created: _assignment_created,
+    GroupRoleAssignment.Removed: _delete("group_role_assignments"),
 }

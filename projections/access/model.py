@@ -7,9 +7,10 @@ from typing import Any
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.authorization_schema import SCHEMA_ID
-from domain.authorization_schema import AuthorizationSchema as S
-from domain.organization_roles import OrganizationRoles as OR
+from domain import roles
+from domain.authorization_schema import SCHEMA_ID, AuthorizationSchema
+from domain.events import DomainEvent
+from domain.organization_roles import OrganizationRoles
 from projections.access.grants import RESOURCE_HANDLERS, RESOURCE_TABLES
 from projections.access.groups import GROUP_HANDLERS, GROUP_TABLES
 from projections.access.organization_roles import (
@@ -59,39 +60,39 @@ class AccessModel(ReadModel):
 
     def handlers(self) -> dict[type[Any], Handler]:
         return {
-            S.ResourceTypeCreated: _type_created,
-            S.ResourceTypeRenamed: _type_set("name"),
-            S.ResourceTypeDescribed: _type_set("description"),
-            S.ResourceTypeReparented: _type_set("parent_type_slugs"),
-            S.ResourceTypeDeleted: _type_deleted,
-            S.PermissionCreated: _permission_created,
-            S.PermissionRenamed: _permission_set("name"),
-            S.PermissionDescribed: _permission_set("description"),
-            S.PermissionDeleted: _permission_deleted,
-            S.RoleCreated: _role_created,
-            S.RoleRenamed: _role_set("name"),
-            S.RoleDescribed: _role_set("description"),
-            S.RolePermissionsSet: _role_permissions_set,
-            S.RolePermissionAdded: _role_permission_added,
-            S.RolePermissionRemoved: _role_permission_removed,
-            S.RoleDeleted: _role_deleted,
-            S.PriorityOrderSet: _priority_order_set,
-            S.DefaultRoleSet: _default_role_set,
-            S.MultipleRolesSet: _multiple_roles_set,
-            OR.RoleCreated: _custom_role_created,
-            OR.RoleRenamed: _role_set("name"),
-            OR.RoleDescribed: _role_set("description"),
-            OR.RolePermissionsSet: _role_permissions_set,
-            OR.RolePermissionAdded: _role_permission_added,
-            OR.RolePermissionRemoved: _role_permission_removed,
-            OR.RoleDeleted: _custom_role_deleted,
+            AuthorizationSchema.ResourceTypeCreated: _type_created,
+            AuthorizationSchema.ResourceTypeRenamed: _type_set("name"),
+            AuthorizationSchema.ResourceTypeDescribed: _type_set("description"),
+            AuthorizationSchema.ResourceTypeReparented: _type_set("parent_type_slugs"),
+            AuthorizationSchema.ResourceTypeDeleted: _type_deleted,
+            AuthorizationSchema.PermissionCreated: _permission_created,
+            AuthorizationSchema.PermissionRenamed: _permission_set("name"),
+            AuthorizationSchema.PermissionDescribed: _permission_set("description"),
+            AuthorizationSchema.PermissionDeleted: _permission_deleted,
+            AuthorizationSchema.RoleCreated: _role_created,
+            AuthorizationSchema.RoleRenamed: _role_set("name"),
+            AuthorizationSchema.RoleDescribed: _role_set("description"),
+            AuthorizationSchema.RolePermissionsSet: _role_permissions_set,
+            AuthorizationSchema.RolePermissionAdded: _role_permission_added,
+            AuthorizationSchema.RolePermissionRemoved: _role_permission_removed,
+            AuthorizationSchema.RoleDeleted: _role_deleted,
+            AuthorizationSchema.PriorityOrderSet: _priority_order_set,
+            AuthorizationSchema.DefaultRoleSet: _default_role_set,
+            AuthorizationSchema.MultipleRolesSet: _multiple_roles_set,
+            OrganizationRoles.RoleCreated: _custom_role_created,
+            OrganizationRoles.RoleRenamed: _role_set("name"),
+            OrganizationRoles.RoleDescribed: _role_set("description"),
+            OrganizationRoles.RolePermissionsSet: _role_permissions_set,
+            OrganizationRoles.RolePermissionAdded: _role_permission_added,
+            OrganizationRoles.RolePermissionRemoved: _role_permission_removed,
+            OrganizationRoles.RoleDeleted: _custom_role_deleted,
             **ORGANIZATION_ROLE_HANDLERS,
             **RESOURCE_HANDLERS,
             **GROUP_HANDLERS,
         }
 
 
-def _type_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _type_created(cursor: Cursor[DictRow], e: AuthorizationSchema.ResourceTypeCreated) -> None:
     t = e.resource_type
     cursor.execute(
         "INSERT INTO resource_types VALUES (%s, %s, %s, %s, %s, %s)",
@@ -100,7 +101,12 @@ def _type_created(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _type_set(column: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(
+        cursor: Cursor[DictRow],
+        e: AuthorizationSchema.ResourceTypeRenamed
+        | AuthorizationSchema.ResourceTypeDescribed
+        | AuthorizationSchema.ResourceTypeReparented,
+    ) -> None:
         value = getattr(e, column)
         cursor.execute(
             f"UPDATE resource_types SET {column} = %s, updated_at = %s WHERE slug = %s",
@@ -110,11 +116,11 @@ def _type_set(column: str) -> Handler:
     return handle
 
 
-def _type_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _type_deleted(cursor: Cursor[DictRow], e: AuthorizationSchema.ResourceTypeDeleted) -> None:
     cursor.execute("DELETE FROM resource_types WHERE slug = %s", (e.slug,))
 
 
-def _permission_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _permission_created(cursor: Cursor[DictRow], e: AuthorizationSchema.PermissionCreated) -> None:
     p = e.permission
     cursor.execute(
         "INSERT INTO permissions VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -132,7 +138,10 @@ def _permission_created(cursor: Cursor[DictRow], e: Any) -> None:
 
 
 def _permission_set(column: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(
+        cursor: Cursor[DictRow],
+        e: AuthorizationSchema.PermissionRenamed | AuthorizationSchema.PermissionDescribed,
+    ) -> None:
         cursor.execute(
             f"UPDATE permissions SET {column} = %s, updated_at = %s WHERE slug = %s",
             (getattr(e, column), e.timestamp, e.slug),
@@ -141,16 +150,28 @@ def _permission_set(column: str) -> Handler:
     return handle
 
 
-def _permission_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _permission_deleted(cursor: Cursor[DictRow], e: AuthorizationSchema.PermissionDeleted) -> None:
     cursor.execute("DELETE FROM permissions WHERE slug = %s", (e.slug,))
 
 
-def _scope(e: Any) -> str | None:
+# The events that name a role by its slug, environment's or organization's.
+_AboutRole = (
+    roles.RoleRenamed
+    | roles.RoleDescribed
+    | roles.RolePermissionsSet
+    | roles.RolePermissionAdded
+    | roles.RolePermissionRemoved
+    | AuthorizationSchema.RoleDeleted
+    | OrganizationRoles.RoleDeleted
+)
+
+
+def _scope(e: DomainEvent) -> str | None:
     """The organization whose custom role an event is about; None for environment roles."""
     return None if e.originator_id == SCHEMA_ID else organization_of(e)
 
 
-def _role_id(cursor: Cursor[DictRow], e: Any) -> str:
+def _role_id(cursor: Cursor[DictRow], e: _AboutRole) -> str:
     row = cursor.execute(
         "SELECT id FROM roles WHERE coalesce(organization_id, '') = %s AND slug = %s",
         (_scope(e) or "", e.slug),
@@ -159,7 +180,7 @@ def _role_id(cursor: Cursor[DictRow], e: Any) -> str:
     return str(row["id"])
 
 
-def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _role_created(cursor: Cursor[DictRow], e: roles.RoleCreated) -> None:
     r = e.role
     cursor.execute(
         "INSERT INTO roles (id, slug, organization_id, name, description, resource_type_slug,"
@@ -180,14 +201,14 @@ def _role_created(cursor: Cursor[DictRow], e: Any) -> None:
     _replace_permissions(cursor, r.id, r.permissions)
 
 
-def _custom_role_created(cursor: Cursor[DictRow], e: Any) -> None:
+def _custom_role_created(cursor: Cursor[DictRow], e: OrganizationRoles.RoleCreated) -> None:
     """New custom roles join the bottom of their organization's priority order."""
     _role_created(cursor, e)
     append_to_priority(cursor, organization_of(e), e.role.id)
 
 
 def _role_set(column: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: Any) -> None:
+    def handle(cursor: Cursor[DictRow], e: roles.RoleRenamed | roles.RoleDescribed) -> None:
         cursor.execute(
             f"UPDATE roles SET {column} = %s, updated_at = %s WHERE id = %s",
             (getattr(e, column), e.timestamp, _role_id(cursor, e)),
@@ -196,23 +217,25 @@ def _role_set(column: str) -> Handler:
     return handle
 
 
-def _role_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _role_deleted(
+    cursor: Cursor[DictRow], e: AuthorizationSchema.RoleDeleted | OrganizationRoles.RoleDeleted
+) -> None:
     cursor.execute("DELETE FROM roles WHERE id = %s", (_role_id(cursor, e),))
 
 
-def _custom_role_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _custom_role_deleted(cursor: Cursor[DictRow], e: OrganizationRoles.RoleDeleted) -> None:
     _role_deleted(cursor, e)
     remove_from_priority(cursor, organization_of(e), e.role_id)
 
 
-def _priority_order_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _priority_order_set(cursor: Cursor[DictRow], e: AuthorizationSchema.PriorityOrderSet) -> None:
     cursor.executemany(
         "UPDATE roles SET priority = %s WHERE organization_id IS NULL AND slug = %s",
         [(index, slug) for index, slug in enumerate(e.slugs)],
     )
 
 
-def _touch_role(cursor: Cursor[DictRow], role_id: str, e: Any) -> None:
+def _touch_role(cursor: Cursor[DictRow], role_id: str, e: DomainEvent) -> None:
     cursor.execute("UPDATE roles SET updated_at = %s WHERE id = %s", (e.timestamp, role_id))
 
 
@@ -226,13 +249,13 @@ def _replace_permissions(
     )
 
 
-def _role_permissions_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _role_permissions_set(cursor: Cursor[DictRow], e: roles.RolePermissionsSet) -> None:
     role_id = _role_id(cursor, e)
     _replace_permissions(cursor, role_id, e.permissions)
     _touch_role(cursor, role_id, e)
 
 
-def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
+def _role_permission_added(cursor: Cursor[DictRow], e: roles.RolePermissionAdded) -> None:
     role_id = _role_id(cursor, e)
     cursor.execute(
         "INSERT INTO role_permissions SELECT %s, %s, coalesce(max(position) + 1, 0)"
@@ -242,7 +265,7 @@ def _role_permission_added(cursor: Cursor[DictRow], e: Any) -> None:
     _touch_role(cursor, role_id, e)
 
 
-def _role_permission_removed(cursor: Cursor[DictRow], e: Any) -> None:
+def _role_permission_removed(cursor: Cursor[DictRow], e: roles.RolePermissionRemoved) -> None:
     role_id = _role_id(cursor, e)
     cursor.execute(
         "DELETE FROM role_permissions WHERE role_id = %s AND permission_slug = %s",
@@ -251,13 +274,13 @@ def _role_permission_removed(cursor: Cursor[DictRow], e: Any) -> None:
     _touch_role(cursor, role_id, e)
 
 
-def _default_role_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _default_role_set(cursor: Cursor[DictRow], e: AuthorizationSchema.DefaultRoleSet) -> None:
     cursor.execute(
         "UPDATE roles SET is_default = (slug = %s) WHERE organization_id IS NULL", (e.slug,)
     )
 
 
-def _multiple_roles_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _multiple_roles_set(cursor: Cursor[DictRow], e: AuthorizationSchema.MultipleRolesSet) -> None:
     cursor.execute(
         "INSERT INTO settings VALUES ('multiple_roles', to_jsonb(%s::boolean))"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

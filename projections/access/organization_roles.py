@@ -10,12 +10,13 @@ and may arrive earlier or later than the organization's.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.organization_roles import OrganizationRoles as OR
+from domain.events import DomainEvent
+from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
 from projections.base import Handler
 
@@ -37,13 +38,15 @@ ORGANIZATION_ROLE_TABLES = [
 ]
 
 
-def organization_of(e: Any) -> str:
+def organization_of(e: DomainEvent) -> str:
     organization_id = e.context.organization_id
     assert organization_id is not None, f"{type(e).__qualname__} without its organization"
-    return str(organization_id)
+    return organization_id
 
 
-def _replace_priority(cursor: Cursor[DictRow], organization_id: str, role_ids: Any) -> None:
+def _replace_priority(
+    cursor: Cursor[DictRow], organization_id: str, role_ids: Iterable[str]
+) -> None:
     cursor.execute(
         "DELETE FROM organization_role_priority WHERE organization_id = %s", (organization_id,)
     )
@@ -53,7 +56,7 @@ def _replace_priority(cursor: Cursor[DictRow], organization_id: str, role_ids: A
     )
 
 
-def _customised(cursor: Cursor[DictRow], e: Any) -> None:
+def _customised(cursor: Cursor[DictRow], e: OrganizationRoles.Created) -> None:
     organization_id = organization_of(e)
     cursor.execute(
         "INSERT INTO organization_role_settings VALUES (%s, %s, %s, %s)",
@@ -77,7 +80,7 @@ def remove_from_priority(cursor: Cursor[DictRow], organization_id: str, role_id:
     )
 
 
-def _default_role_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _default_role_set(cursor: Cursor[DictRow], e: OrganizationRoles.DefaultRoleSet) -> None:
     cursor.execute(
         "UPDATE organization_role_settings SET default_role_slug = %s, updated_at = %s"
         " WHERE organization_id = %s",
@@ -85,7 +88,7 @@ def _default_role_set(cursor: Cursor[DictRow], e: Any) -> None:
     )
 
 
-def _priority_order_set(cursor: Cursor[DictRow], e: Any) -> None:
+def _priority_order_set(cursor: Cursor[DictRow], e: OrganizationRoles.PriorityOrderSet) -> None:
     organization_id = organization_of(e)
     _replace_priority(cursor, organization_id, e.priority)
     cursor.execute(
@@ -94,15 +97,15 @@ def _priority_order_set(cursor: Cursor[DictRow], e: Any) -> None:
     )
 
 
-def _organization_deleted(cursor: Cursor[DictRow], e: Any) -> None:
+def _organization_deleted(cursor: Cursor[DictRow], e: Organization.Deleted) -> None:
     """Its custom roles went before it, each by its own event; what is left is its settings."""
     for table in ("organization_role_settings", "organization_role_priority"):
         cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", (e.originator_id,))
 
 
-ORGANIZATION_ROLE_HANDLERS: dict[type[Any], Handler] = {
-    OR.Created: _customised,
-    OR.DefaultRoleSet: _default_role_set,
-    OR.PriorityOrderSet: _priority_order_set,
+ORGANIZATION_ROLE_HANDLERS: dict[type[DomainEvent], Handler] = {
+    OrganizationRoles.Created: _customised,
+    OrganizationRoles.DefaultRoleSet: _default_role_set,
+    OrganizationRoles.PriorityOrderSet: _priority_order_set,
     Organization.Deleted: _organization_deleted,
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -10,9 +9,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from domain.memberships import OrganizationMembership as M
-from domain.organizations import Organization as O
-from domain.users import User as U
+from domain.events import DomainEvent
+from domain.memberships import OrganizationMembership
+from domain.organizations import Organization, OrganizationDomain
+from domain.users import User
 from projections.base import Handler, ReadModel
 
 
@@ -47,31 +47,28 @@ class DirectoryModel(ReadModel):
 
     def handlers(self) -> dict[type[Any], Handler]:
         return {
-            O.Created: _organization_created,
-            O.Renamed: _set("organizations", name="name"),
-            O.ExternalIdChanged: _set("organizations", external_id="external_id"),
-            O.MetadataChanged: _set("organizations", metadata="metadata"),
-            O.DomainsChanged: _set("organizations", domains=_domains),
-            O.StripeCustomerIdChanged: _set(
-                "organizations", stripe_customer_id="stripe_customer_id"
+            Organization.Created: _organization_created,
+            Organization.Renamed: _set("organizations", "name"),
+            Organization.ExternalIdChanged: _set("organizations", "external_id"),
+            Organization.MetadataChanged: _set("organizations", "metadata"),
+            Organization.DomainsChanged: _domains_changed,
+            Organization.StripeCustomerIdChanged: _set("organizations", "stripe_customer_id"),
+            Organization.ProfilesPolicyChanged: _set(
+                "organizations", "allow_profiles_outside_organization"
             ),
-            O.ProfilesPolicyChanged: _set(
-                "organizations",
-                allow_profiles_outside_organization="allow_profiles_outside_organization",
-            ),
-            O.Deleted: _delete("organizations"),
-            U.Created: _user_created,
-            U.Renamed: _set("users", first_name="first_name", last_name="last_name"),
-            U.EmailChanged: _set("users", email="email", email_verified="email_verified"),
-            U.EmailVerificationChanged: _set("users", email_verified="email_verified"),
-            U.ExternalIdChanged: _set("users", external_id="external_id"),
-            U.MetadataChanged: _set("users", metadata="metadata"),
-            U.Deleted: _delete("users"),
-            M.Created: _membership_created,
-            M.RolesChanged: _set("memberships", role_slugs="role_slugs"),
-            M.Deactivated: _set_constant("memberships", status="inactive"),
-            M.Reactivated: _set_constant("memberships", status="active"),
-            M.Deleted: _delete("memberships"),
+            Organization.Deleted: _delete("organizations"),
+            User.Created: _user_created,
+            User.Renamed: _set("users", "first_name", "last_name"),
+            User.EmailChanged: _set("users", "email", "email_verified"),
+            User.EmailVerificationChanged: _set("users", "email_verified"),
+            User.ExternalIdChanged: _set("users", "external_id"),
+            User.MetadataChanged: _set("users", "metadata"),
+            User.Deleted: _delete("users"),
+            OrganizationMembership.Created: _membership_created,
+            OrganizationMembership.RolesChanged: _set("memberships", "role_slugs"),
+            OrganizationMembership.Deactivated: _set_constant("memberships", status="inactive"),
+            OrganizationMembership.Reactivated: _set_constant("memberships", status="active"),
+            OrganizationMembership.Deleted: _delete("memberships"),
         }
 
 
@@ -83,11 +80,13 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _domains(event: Any) -> Jsonb:
-    return Jsonb([asdict(domain) for domain in event.domains])
+def _domains(domains: tuple[OrganizationDomain, ...]) -> Jsonb:
+    return Jsonb([asdict(domain) for domain in domains])
 
 
-def _update(cursor: Cursor[DictRow], table: str, event: Any, columns: dict[str, Any]) -> None:
+def _update(
+    cursor: Cursor[DictRow], table: str, event: DomainEvent, columns: dict[str, Any]
+) -> None:
     assignments = ", ".join(f"{column} = %s" for column in columns)
     cursor.execute(
         f"UPDATE {table} SET {assignments}, updated_at = %s WHERE id = %s",
@@ -95,34 +94,34 @@ def _update(cursor: Cursor[DictRow], table: str, event: Any, columns: dict[str, 
     )
 
 
-def _set(table: str, **columns: str | Callable[[Any], Any]) -> Handler:
-    """Copy event attributes (or values derived from the event) into the row the event is about."""
+def _set(table: str, *columns: str) -> Handler:
+    """Copy event fields into the columns of the same name of the row the event is about."""
 
-    def handle(cursor: Cursor[DictRow], event: Any) -> None:
-        values = {
-            column: source(event) if callable(source) else _value(getattr(event, source))
-            for column, source in columns.items()
-        }
-        _update(cursor, table, event, values)
+    def handle(cursor: Cursor[DictRow], event: DomainEvent) -> None:
+        _update(cursor, table, event, {c: _value(getattr(event, c)) for c in columns})
 
     return handle
 
 
 def _set_constant(table: str, **columns: Any) -> Handler:
-    def handle(cursor: Cursor[DictRow], event: Any) -> None:
+    def handle(cursor: Cursor[DictRow], event: DomainEvent) -> None:
         _update(cursor, table, event, columns)
 
     return handle
 
 
 def _delete(table: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], event: Any) -> None:
+    def handle(cursor: Cursor[DictRow], event: DomainEvent) -> None:
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", (event.originator_id,))
 
     return handle
 
 
-def _organization_created(cursor: Cursor[DictRow], e: O.Created) -> None:
+def _domains_changed(cursor: Cursor[DictRow], e: Organization.DomainsChanged) -> None:
+    _update(cursor, "organizations", e, {"domains": _domains(e.domains)})
+
+
+def _organization_created(cursor: Cursor[DictRow], e: Organization.Created) -> None:
     cursor.execute(
         "INSERT INTO organizations (id, name, external_id, metadata, domains, stripe_customer_id,"
         " allow_profiles_outside_organization, created_at, updated_at)"
@@ -132,7 +131,7 @@ def _organization_created(cursor: Cursor[DictRow], e: O.Created) -> None:
             e.name,
             e.external_id,
             Jsonb(e.metadata),
-            _domains(e),
+            _domains(e.domains),
             e.stripe_customer_id,
             e.allow_profiles_outside_organization,
             e.timestamp,
@@ -141,7 +140,7 @@ def _organization_created(cursor: Cursor[DictRow], e: O.Created) -> None:
     )
 
 
-def _user_created(cursor: Cursor[DictRow], e: U.Created) -> None:
+def _user_created(cursor: Cursor[DictRow], e: User.Created) -> None:
     cursor.execute(
         "INSERT INTO users (id, email, first_name, last_name, email_verified, external_id,"
         " metadata,"
@@ -160,7 +159,7 @@ def _user_created(cursor: Cursor[DictRow], e: U.Created) -> None:
     )
 
 
-def _membership_created(cursor: Cursor[DictRow], e: M.Created) -> None:
+def _membership_created(cursor: Cursor[DictRow], e: OrganizationMembership.Created) -> None:
     cursor.execute(
         "INSERT INTO memberships (id, user_id, organization_id, status, role_slugs, created_at,"
         " updated_at)"
