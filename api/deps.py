@@ -48,7 +48,7 @@ async def get_commands(services: ServicesDep) -> IdentityApplication:
 
 Commands = Annotated[IdentityApplication, Depends(get_commands)]
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
 
 
 async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
@@ -66,7 +66,7 @@ async def actor_for(services: Services, secret: str | None, *, load: bool = True
 
 async def authenticate(
     services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     return await actor_for(services, None if credentials is None else credentials.credentials)
 
@@ -166,6 +166,12 @@ class Reads:
         freshness = services.freshness[projection]
         return cls(services, freshness, consistency.wanted(), state, wait)
 
+    @staticmethod
+    def header_schemas() -> dict[str, Any]:
+        """The JSON schemas of the consistency headers, by header name."""
+        properties: dict[str, Any] = ConsistencyHeaders.model_json_schema()["properties"]
+        return properties
+
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
         """A pooled connection, once the model is fresh enough (probed on that connection)."""
@@ -216,39 +222,6 @@ def request_body(model: type[Model], raw: bytes) -> Model:
         return model.model_validate_json(raw)
     except ValidationError as error:
         raise _invalid("body", error) from None
-
-
-def documented(body_model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a route served without dependencies: what they would have documented."""
-    headers = ConsistencyHeaders.model_json_schema()["properties"]
-    return {
-        "security": [{_bearer.scheme_name: []}],
-        "parameters": [
-            {"name": name, "in": "header", "required": False, "schema": headers[name]}
-            for name in (CONSISTENCY, TOKEN)
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _inlined(body_model.model_json_schema())}},
-        },
-    }
-
-
-def _inlined(schema: dict[str, Any]) -> Any:
-    """A JSON schema with its ``$defs`` put in place of their references: the nested models
-    are not among the document's components, which list only what declared routes name."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    return resolve(schema)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.errors import ApiError
 from api.models.common import RequestBody
@@ -56,6 +56,17 @@ class ResourceCreate(RequestBody):
     parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
+    @model_validator(mode="after")
+    def _one_parent(self) -> ResourceCreate:
+        one_of(
+            self,
+            "parent_resource_id",
+            "parent_resource_external_id",
+            "parent_resource_type_slug",
+            required=False,
+        )
+        return self
+
 
 class ResourceUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=48)
@@ -63,6 +74,17 @@ class ResourceUpdate(RequestBody):
     parent_resource_id: str | None = Field(default=None, max_length=64)
     parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+    @model_validator(mode="after")
+    def _one_parent(self) -> ResourceUpdate:
+        one_of(
+            self,
+            "parent_resource_id",
+            "parent_resource_external_id",
+            "parent_resource_type_slug",
+            required=False,
+        )
+        return self
 
 
 class ResourcePublic(BaseModel):
@@ -79,13 +101,25 @@ class ResourcePublic(BaseModel):
 
 
 class ResourceTarget(RequestBody):
+    """A resource by id or by its external-id pair (or, where a route allows it, neither)."""
+
     resource_id: str | None = Field(default=None, max_length=64)
     resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
+    @model_validator(mode="after")
+    def _one_target(self) -> ResourceTarget:
+        one_of(self, "resource_id", "resource_external_id", "resource_type_slug", required=False)
+        return self
+
 
 class CheckRequest(ResourceTarget):
     permission_slug: str = Field(min_length=1, max_length=48)
+
+    @model_validator(mode="after")
+    def _a_target(self) -> CheckRequest:
+        one_of(self, "resource_id", "resource_external_id", "resource_type_slug")
+        return self
 
 
 class CheckResponse(BaseModel):
