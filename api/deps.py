@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -25,6 +25,8 @@ from projections.freshness import EVERYTHING, Freshness, Wanted
 from projections.pagination import PageRequest
 
 Model = TypeVar("Model", bound=BaseModel)
+Body = TypeVar("Body")
+Keys = ParamSpec("Keys")
 
 CONSISTENCY = "X-Idgov-Consistency"
 TOKEN = "X-Idgov-Consistency-Token"  # noqa: S105 (a header name)
@@ -81,14 +83,54 @@ async def get_event_context(request: Request, actor: CurrentActor) -> EventConte
 CommandContext = Annotated[EventContext, Depends(get_event_context)]
 
 
-def committed(response: Response, result: Committed[Any], commands: IdentityApplication) -> None:
-    """Hand the command's event-store position back as the consistency token."""
-    position = (
-        result.position
-        if result.position is not None
-        else commands.recorder.max_notification_id() or 0
-    )
-    response.headers[TOKEN] = str(position)
+class Answers:
+    """How a route answers a committed command: with the command's event-store position as
+    the consistency token, and a status, a body, or a body read from a read model once the
+    model holds the command's events."""
+
+    def __init__(self, services: Services, response: Response) -> None:
+        self._services = services
+        self._response = response
+
+    def status(self, result: Committed[Any], status_code: int) -> Response:
+        """No body: the token and the status only."""
+        self._token(result)
+        self._response.status_code = status_code
+        return self._response
+
+    def written(self, result: Committed[Any], body: Body) -> Body:
+        """A body the route made from the write side (it needs no read model)."""
+        self._token(result)
+        return body
+
+    def read(
+        self,
+        result: Committed[Any],
+        projection: str,
+        body: Callable[Concatenate[Connection[DictRow], Keys], Body],
+        *keys: Keys.args,
+        **named: Keys.kwargs,
+    ) -> Body:
+        """``body(conn, *keys)`` read from ``projection`` once it holds the command's events."""
+        self._token(result)
+        if result.position is not None:
+            freshness = self._services.freshness[projection]
+            freshness.wait_for(result.position, self._services.consistency_timeout)
+        with self._services.reads.connection() as conn:
+            return body(conn, *keys, **named)
+
+    def _token(self, result: Committed[Any]) -> None:
+        position = result.position
+        if position is None:  # nothing new was committed: the store's current position
+            position = self._services.commands.recorder.max_notification_id() or 0
+        self._response.headers[TOKEN] = str(position)
+
+
+async def get_answers(services: ServicesDep, response: Response) -> Answers:
+    return Answers(services, response)
+
+
+Answer = Annotated[Answers, Depends(get_answers)]
 
 
 Consistency = Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"]
@@ -222,17 +264,6 @@ def request_body(model: type[Model], raw: bytes) -> Model:
         return model.model_validate_json(raw)
     except ValidationError as error:
         raise _invalid("body", error) from None
-
-
-@contextmanager
-def read_after(
-    services: Services, projection: str, position: int | None
-) -> Iterator[Connection[DictRow]]:
-    """For commands that answer from the read model: a connection once it holds their events."""
-    if position is not None:
-        services.freshness[projection].wait_for(position, services.consistency_timeout)
-    with services.reads.connection() as conn:
-        yield conn
 
 
 async def page_request(

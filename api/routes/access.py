@@ -12,12 +12,10 @@ from psycopg.rows import DictRow
 from api.checks import RESOURCE_NOT_FOUND, membership_not_found
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     Pagination,
-    ServicesDep,
-    committed,
-    read_after,
 )
 from api.errors import ApiError
 from api.models.authorization import PermissionPublic, render_permission
@@ -192,6 +190,19 @@ def _resource_for_command(
     )
 
 
+def _assignment(
+    conn: Connection[DictRow], membership_id: str, resource_id: str, role_slug: str
+) -> dict[str, Any]:
+    found = queries.role_assignments(
+        conn,
+        PageRequest(limit=1),
+        membership_id=membership_id,
+        resource_id=resource_id,
+        role_slug=role_slug,
+    )
+    return render_assignment(found.rows[0])
+
+
 @router.post(
     MEMBERSHIP + "/role_assignments",
     response_model=RoleAssignmentPublic,
@@ -201,24 +212,16 @@ def assign_role(
     organization_membership_id: str,
     body: RoleTarget,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     resource = _resource_for_command(commands, organization_membership_id, body)
     result = commands.assign_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        found = queries.role_assignments(
-            conn,
-            PageRequest(limit=1),
-            membership_id=organization_membership_id,
-            resource_id=resource.id,
-            role_slug=body.role_slug,
-        )
-    return render_assignment(found.rows[0])
+    return answer.read(
+        result, "access", _assignment, organization_membership_id, resource.id, body.role_slug
+    )
 
 
 @router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)
@@ -227,15 +230,13 @@ def remove_role(
     body: RoleTarget,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     resource = _resource_for_command(commands, organization_membership_id, body)
     result = commands.remove_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(
@@ -246,11 +247,9 @@ def remove_role_assignment(
     role_assignment_id: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     result = commands.remove_role_assignment(
         context, organization_membership_id, role_assignment_id
     )
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
