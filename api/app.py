@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from api import errors
+from api import checks, errors
+from api.checks import CheckLane
 from api.context import RequestContext
-from api.lane import CheckLane
 from api.routes import (
     access,
     group_roles,
@@ -51,11 +51,12 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     )
     app.state.services = services
     # The last added runs first: the request context wraps the lane's answers too.
-    app.add_middleware(CheckLane, services=services)
+    app.add_middleware(CheckLane, services=services, handlers=app.exception_handlers)
     app.add_middleware(RequestContext)
     errors.install(app)
     # Routes match in order: access checks, the hottest path by far, first.
     routers = (
+        checks.router,
         access.router,
         health.router,
         organizations.router,

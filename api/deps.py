@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -26,6 +26,8 @@ from projections.freshness import EVERYTHING, Freshness, Wanted
 from projections.pagination import PageRequest
 
 Model = TypeVar("Model", bound=BaseModel)
+Body = TypeVar("Body")
+Keys = ParamSpec("Keys")
 
 CONSISTENCY = "X-Idgov-Consistency"
 TOKEN = "X-Idgov-Consistency-Token"  # noqa: S105 (a header name)
@@ -49,7 +51,7 @@ async def get_commands(services: ServicesDep) -> IdentityApplication:
 
 Commands = Annotated[IdentityApplication, Depends(get_commands)]
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
 
 
 async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
@@ -67,7 +69,7 @@ async def actor_for(services: Services, secret: str | None, *, load: bool = True
 
 async def authenticate(
     services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     return await actor_for(services, None if credentials is None else credentials.credentials)
 
@@ -82,14 +84,54 @@ async def get_event_context(request: Request, actor: CurrentActor) -> EventConte
 CommandContext = Annotated[EventContext, Depends(get_event_context)]
 
 
-def committed(response: Response, result: Committed[Any], commands: IdentityApplication) -> None:
-    """Hand the command's event-store position back as the consistency token."""
-    position = (
-        result.position
-        if result.position is not None
-        else commands.store.recorder.max_notification_id() or 0
-    )
-    response.headers[TOKEN] = str(position)
+class Answers:
+    """How a route answers a committed command: with the command's event-store position as
+    the consistency token, and a status, a body, or a body read from a read model once the
+    model holds the command's events."""
+
+    def __init__(self, services: Services, response: Response) -> None:
+        self._services = services
+        self._response = response
+
+    def status(self, result: Committed[Any], status_code: int) -> Response:
+        """No body: the token and the status only."""
+        self._token(result)
+        self._response.status_code = status_code
+        return self._response
+
+    def written(self, result: Committed[Any], body: Body) -> Body:
+        """A body the route made from the write side (it needs no read model)."""
+        self._token(result)
+        return body
+
+    def read(
+        self,
+        result: Committed[Any],
+        projection: str,
+        body: Callable[Concatenate[Connection[DictRow], Keys], Body],
+        *keys: Keys.args,
+        **named: Keys.kwargs,
+    ) -> Body:
+        """``body(conn, *keys)`` read from ``projection`` once it holds the command's events."""
+        self._token(result)
+        if result.position is not None:
+            freshness = self._services.freshness[projection]
+            freshness.wait_for(result.position, self._services.consistency_timeout)
+        with self._services.reads.connection() as conn:
+            return body(conn, *keys, **named)
+
+    def _token(self, result: Committed[Any]) -> None:
+        position = result.position
+        if position is None:  # nothing new was committed: the store's current position
+            position = self._services.commands.store.recorder.max_notification_id() or 0
+        self._response.headers[TOKEN] = str(position)
+
+
+async def get_answers(services: ServicesDep, response: Response) -> Answers:
+    return Answers(services, response)
+
+
+Answer = Annotated[Answers, Depends(get_answers)]
 
 
 Consistency = Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"]
@@ -167,6 +209,12 @@ class Reads:
         freshness = services.freshness[projection]
         return cls(services, freshness, consistency.wanted(), state, wait)
 
+    @staticmethod
+    def header_schemas() -> dict[str, Any]:
+        """The JSON schemas of the consistency headers, by header name."""
+        properties: dict[str, Any] = ConsistencyHeaders.model_json_schema()["properties"]
+        return properties
+
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
         """A pooled connection, once the model is fresh enough (probed on that connection)."""
@@ -217,50 +265,6 @@ def request_body(model: type[Model], raw: bytes) -> Model:
         return model.model_validate_json(raw)
     except ValidationError as error:
         raise _invalid("body", error) from None
-
-
-def documented(body_model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a route served without dependencies: what they would have documented."""
-    headers = ConsistencyHeaders.model_json_schema()["properties"]
-    return {
-        "security": [{_bearer.scheme_name: []}],
-        "parameters": [
-            {"name": name, "in": "header", "required": False, "schema": headers[name]}
-            for name in (CONSISTENCY, TOKEN)
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _inlined(body_model.model_json_schema())}},
-        },
-    }
-
-
-def _inlined(schema: dict[str, Any]) -> Any:
-    """A JSON schema with its ``$defs`` put in place of their references: the nested models
-    are not among the document's components, which list only what declared routes name."""
-    definitions = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {key: resolve(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [resolve(item) for item in node]
-        return node
-
-    return resolve(schema)
-
-
-@contextmanager
-def read_after(
-    services: Services, projection: str, position: int | None
-) -> Iterator[Connection[DictRow]]:
-    """For commands that answer from the read model: a connection once it holds their events."""
-    if position is not None:
-        services.freshness[projection].wait_for(position, services.consistency_timeout)
-    with services.reads.connection() as conn:
-        yield conn
 
 
 async def page_request(

@@ -63,10 +63,6 @@ def _code(error: dict[str, Any]) -> str:
     return kind
 
 
-# The errors the API answers with their own response (every other one is a 500).
-ANSWERED = (RequestValidationError, DomainError, ApiError, NotFreshEnough, HTTPException)
-
-
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:

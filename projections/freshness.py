@@ -167,24 +167,16 @@ class Freshness:
                     " FROM ({0}) probe CROSS JOIN LATERAL ({1}) read"
                 ).format(self._head_and_watermark, sql.SQL(statement))
                 query = self._probed[statement] = probed.as_string(conn)
-            seen = self._commits()
+            seen = self.commits()
             row = await (await conn.execute(query, (self.streams, *params))).fetchone()
         assert row is not None, "read_one's statement returns one row"
         head, reached = row.pop("probe_head"), int(row.pop("probe_position"))
         position = int(head or 0) if wanted == EVERYTHING else wanted
         if position is None or reached >= position:
             return row, reached
-        deadline = time.monotonic() + timeout
-        for pause in _pauses(deadline):
-            if reached >= position:
-                break
-            if pause is None:
-                raise NotFreshEnough(self.projection, position, reached)
-            if self.wakeups:
-                await self.wakeups.wait_async(self.projection, seen, pause)
-            else:
-                await asyncio.sleep(pause)
-            seen = self._commits()
+        waiting = _Waiting(self, position, timeout, seen)
+        while (pause := waiting.pause(reached)) is not None:
+            await waiting.sleep_async(pause)
             async with pool.connection() as conn:
                 probe = await (await conn.execute(self._query, (self.streams,))).fetchone()
             assert probe is not None  # an aggregate without GROUP BY: always one row
@@ -202,13 +194,13 @@ class Freshness:
         self, position: int, timeout: float, conn: Connection[DictRow] | None = None
     ) -> int:
         """Block until the watermark reaches ``position``; return the watermark reached."""
-        seen = self._commits()
+        seen = self.commits()
         return self._wait(position, timeout, conn, seen, self.watermark(conn))
 
     def wait_for_everything_committed(
         self, timeout: float, conn: Connection[DictRow] | None = None
     ) -> int:
-        seen = self._commits()
+        seen = self.commits()
         row = self._probe(self._head_and_watermark, conn)
         head, reached = int(row["head"] or 0), int(row["position"])
         return self._wait(head, timeout, conn, seen, reached)
@@ -223,21 +215,13 @@ class Freshness:
     ) -> int:
         """From a probe that found ``reached`` after ``seen`` commits: wait for a commit (or
         a pause) before each probe that follows."""
-        deadline = time.monotonic() + timeout
-        for pause in _pauses(deadline):
-            if reached >= position:
-                break
-            if pause is None:
-                raise NotFreshEnough(self.projection, position, reached)
-            if self.wakeups:
-                self.wakeups.wait(self.projection, seen, pause)
-            else:
-                time.sleep(pause)
-            seen = self._commits()
+        waiting = _Waiting(self, position, timeout, seen)
+        while (pause := waiting.pause(reached)) is not None:
+            waiting.sleep(pause)
             reached = self.watermark(conn)
         return reached
 
-    def _commits(self) -> int:
+    def commits(self) -> int:
         return self.wakeups.commits(self.projection) if self.wakeups else 0
 
     def _probe(self, query: sql.Composed, conn: Connection[DictRow] | None) -> DictRow:
@@ -248,6 +232,42 @@ class Freshness:
         row = conn.execute(query, (self.streams,)).fetchone()
         assert row is not None  # an aggregate without GROUP BY: always one row
         return row
+
+
+class _Waiting:
+    """One read's wait, the same on a thread and on an event loop: before each probe of the
+    watermark, a pause, cut short by a commit to the model since the last probe."""
+
+    def __init__(self, freshness: Freshness, position: int, timeout: float, seen: int) -> None:
+        self._freshness = freshness
+        self._position = position
+        self._pauses = _pauses(time.monotonic() + timeout)
+        self._seen = seen  # commits to the model counted before the last probe
+
+    def pause(self, reached: int) -> float | None:
+        """The pause before the next probe; None once ``reached`` is enough."""
+        if reached >= self._position:
+            return None
+        pause = next(self._pauses)
+        if pause is None:
+            raise NotFreshEnough(self._freshness.projection, self._position, reached)
+        return pause
+
+    def sleep(self, pause: float) -> None:
+        wakeups = self._freshness.wakeups
+        if wakeups:
+            wakeups.wait(self._freshness.projection, self._seen, pause)
+        else:
+            time.sleep(pause)
+        self._seen = self._freshness.commits()
+
+    async def sleep_async(self, pause: float) -> None:
+        wakeups = self._freshness.wakeups
+        if wakeups:
+            await wakeups.wait_async(self._freshness.projection, self._seen, pause)
+        else:
+            await asyncio.sleep(pause)
+        self._seen = self._freshness.commits()
 
 
 def _pauses(deadline: float) -> Iterator[float | None]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from api.errors import ApiError
 from api.models.common import RequestBody
 
 ExternalId = Field(min_length=1, max_length=128, pattern=r"^[\x00-\x7F]+$")
 TypeSlug = Field(min_length=1, max_length=48)
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def one_of(body: BaseModel, by_id: str, *pair: str, required: bool = True) -> bool:
@@ -46,6 +47,18 @@ def one_of(body: BaseModel, by_id: str, *pair: str, required: bool = True) -> bo
     return has_id or bool(pair_given)
 
 
+def _one_parent(body: Body) -> Body:
+    """A parent by id or by its external-id pair, or none."""
+    one_of(
+        body,
+        "parent_resource_id",
+        "parent_resource_external_id",
+        "parent_resource_type_slug",
+        required=False,
+    )
+    return body
+
+
 class ResourceCreate(RequestBody):
     external_id: str = ExternalId
     name: str = Field(min_length=1, max_length=48)
@@ -56,6 +69,8 @@ class ResourceCreate(RequestBody):
     parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
+    _one_parent = model_validator(mode="after")(_one_parent)
+
 
 class ResourceUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=48)
@@ -63,6 +78,8 @@ class ResourceUpdate(RequestBody):
     parent_resource_id: str | None = Field(default=None, max_length=64)
     parent_resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     parent_resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+
+    _one_parent = model_validator(mode="after")(_one_parent)
 
 
 class ResourcePublic(BaseModel):
@@ -79,13 +96,25 @@ class ResourcePublic(BaseModel):
 
 
 class ResourceTarget(RequestBody):
+    """A resource by id or by its external-id pair (or, where a route allows it, neither)."""
+
     resource_id: str | None = Field(default=None, max_length=64)
     resource_external_id: str | None = Field(default=None, min_length=1, max_length=128)
     resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
+    @model_validator(mode="after")
+    def _one_target(self) -> ResourceTarget:
+        one_of(self, "resource_id", "resource_external_id", "resource_type_slug", required=False)
+        return self
+
 
 class CheckRequest(ResourceTarget):
     permission_slug: str = Field(min_length=1, max_length=48)
+
+    @model_validator(mode="after")
+    def _a_target(self) -> CheckRequest:
+        one_of(self, "resource_id", "resource_external_id", "resource_type_slug")
+        return self
 
 
 class CheckResponse(BaseModel):

@@ -1,36 +1,26 @@
-"""WorkOS Authorization API, membership-centric: checks, discovery, effective permissions and
-role assignments of one organization membership; plus idgov's batch check."""
+"""WorkOS Authorization API, membership-centric: discovery, effective permissions and role
+assignments of one organization membership (its checks are in ``api.checks``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
-from starlette.datastructures import Headers, State
 
+from api.checks import RESOURCE_NOT_FOUND, membership_not_found
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     Pagination,
-    Reads,
-    ServicesDep,
-    committed,
-    documented,
-    read_after,
-    request_body,
 )
 from api.errors import ApiError
 from api.models.authorization import PermissionPublic, render_permission
 from api.models.common import ListResponse, list_response
 from api.models.resources import (
-    BatchCheckRequest,
-    BatchCheckResponse,
-    CheckRequest,
-    CheckResponse,
     ResourcePublic,
     ResourceTarget,
     RoleAssignmentPublic,
@@ -39,7 +29,6 @@ from api.models.resources import (
     render_assignment,
     render_resource,
 )
-from api.services import Services
 from domain.errors import NotFound
 from domain.resources import Resource
 from projections.access import queries
@@ -49,25 +38,17 @@ router = APIRouter(prefix="/authorization", tags=["authorization"])
 MEMBERSHIP = "/organization_memberships/{organization_membership_id}"
 
 
-def _membership_not_found(membership_id: str) -> NotFound:
-    return NotFound(f"Organization membership not found: '{membership_id}'.")
-
-
-RESOURCE_NOT_FOUND = "Resource not found in the membership's organization."
-
-
 def _organization_of(conn: Connection[DictRow], membership_id: str) -> str:
     organization_id = queries.organization_of_membership(conn, membership_id)
     if organization_id is None:
-        raise _membership_not_found(membership_id)
+        raise membership_not_found(membership_id)
     return organization_id
 
 
 def _target_id(
     conn: Connection[DictRow], organization_id: str, target: ResourceTarget
 ) -> str | None:
-    """The resource a check names, by id or external-id pair; None when it does not exist."""
-    one_of(target, "resource_id", "resource_external_id", "resource_type_slug")
+    """The resource a target names, by id or external-id pair; None when it does not exist."""
     if target.resource_id is not None:
         row = queries.resource(conn, target.resource_id)
     else:
@@ -88,73 +69,6 @@ def _resource_in(conn: Connection[DictRow], organization_id: str, target: Resour
     return resource_id
 
 
-# Checks ------------------------------------------------------------------------
-
-
-def _check_request(membership_id: str, asked: CheckRequest) -> queries.CheckRequest:
-    one_of(asked, "resource_id", "resource_external_id", "resource_type_slug")
-    return queries.CheckRequest(
-        membership_id,
-        asked.permission_slug,
-        asked.resource_id,
-        asked.resource_type_slug,
-        asked.resource_external_id,
-    )
-
-
-async def answer_check(
-    services: Services,
-    membership_id: str,
-    headers: Headers,
-    body: bytes,
-    state: State,
-    *,
-    wait: bool = True,
-) -> dict[str, bool]:
-    """One check, in one statement with its freshness probe, on the event loop: what the check
-    route answers, and what ``CheckLane`` answers without the route (``wait=False``)."""
-    reads = await Reads.asked(services, headers, state, "access", wait=wait)
-    checked = _check_request(membership_id, request_body(CheckRequest, body))
-    row = await reads.one(queries.CHECK, queries.check_params(checked))
-    if row["organization_id"] is None:
-        raise _membership_not_found(membership_id)
-    if row["resource_id"] is None:
-        raise NotFound(RESOURCE_NOT_FOUND)
-    return {"authorized": row["authorized"]}
-
-
-@router.post(
-    MEMBERSHIP + "/check", response_model=CheckResponse, openapi_extra=documented(CheckRequest)
-)
-async def check(organization_membership_id: str, request: Request) -> Response:
-    """Served without per-request dependencies (see ``Reads``); most checks never reach this
-    route: ``CheckLane`` answers them first, and leaves it the rest (errors, and waits for the
-    model)."""
-    answer = await answer_check(
-        request.app.state.services,
-        organization_membership_id,
-        request.headers,
-        await request.body(),
-        request.state,
-    )
-    return JSONResponse(answer)
-
-
-@router.post(
-    "/check/batch", response_model=BatchCheckResponse, openapi_extra=documented(BatchCheckRequest)
-)
-async def check_many(request: Request) -> Response:
-    """idgov extension: up to 100 checks, answered in request order at one read position, in
-    one statement (served as ``check`` is). A check naming an unknown membership or resource
-    is answered ``authorized: false``."""
-    services = request.app.state.services
-    reads = await Reads.asked(services, request.headers, request.state, "access")
-    checks = request_body(BatchCheckRequest, await request.body()).checks
-    requests = [_check_request(item.organization_membership_id, item) for item in checks]
-    row = await reads.one(queries.CHECK_MANY, queries.check_many_params(requests))
-    return JSONResponse({"object": "list", "data": [{"authorized": a} for a in row["answers"]]})
-
-
 # Discovery ---------------------------------------------------------------------
 
 
@@ -172,12 +86,12 @@ def list_resources_for_membership(
     inherited from ancestors and organization-level roles (WorkOS lists direct ones only)."""
     with reads.connection() as reader:
         organization_id = _organization_of(reader, organization_membership_id)
-        target = ResourceTarget(
-            resource_id=parent_resource_id,
-            resource_type_slug=parent_resource_type_slug,
-            resource_external_id=parent_resource_external_id,
-        )
         try:
+            target = ResourceTarget(
+                resource_id=parent_resource_id,
+                resource_type_slug=parent_resource_type_slug,
+                resource_external_id=parent_resource_external_id,
+            )
             parent_id = _resource_in(reader, organization_id, target)
         except ApiError as error:
             raise ApiError(
@@ -276,6 +190,19 @@ def _resource_for_command(
     )
 
 
+def _assignment(
+    conn: Connection[DictRow], membership_id: str, resource_id: str, role_slug: str
+) -> dict[str, Any]:
+    found = queries.role_assignments(
+        conn,
+        PageRequest(limit=1),
+        membership_id=membership_id,
+        resource_id=resource_id,
+        role_slug=role_slug,
+    )
+    return render_assignment(found.rows[0])
+
+
 @router.post(
     MEMBERSHIP + "/role_assignments",
     response_model=RoleAssignmentPublic,
@@ -285,24 +212,16 @@ def assign_role(
     organization_membership_id: str,
     body: RoleTarget,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     resource = _resource_for_command(commands, organization_membership_id, body)
     result = commands.resources.assign_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        found = queries.role_assignments(
-            conn,
-            PageRequest(limit=1),
-            membership_id=organization_membership_id,
-            resource_id=resource.id,
-            role_slug=body.role_slug,
-        )
-    return render_assignment(found.rows[0])
+    return answer.read(
+        result, "access", _assignment, organization_membership_id, resource.id, body.role_slug
+    )
 
 
 @router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)
@@ -311,15 +230,13 @@ def remove_role(
     body: RoleTarget,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     resource = _resource_for_command(commands, organization_membership_id, body)
     result = commands.resources.remove_role(
         context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(
@@ -330,11 +247,9 @@ def remove_role_assignment(
     role_assignment_id: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     result = commands.resources.remove_role_assignment(
         context, organization_membership_id, role_assignment_id
     )
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)

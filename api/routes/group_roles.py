@@ -15,12 +15,10 @@ from psycopg.rows import DictRow
 
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     Pagination,
-    ServicesDep,
-    committed,
-    read_after,
 )
 from api.models.common import ListResponse, list_response
 from api.models.groups import (
@@ -68,6 +66,19 @@ def _group_exists(reader: Connection[DictRow], group_id: str) -> None:
         raise NotFound(f"Group not found: '{group_id}'.")
 
 
+def _assignment(conn: Connection[DictRow], group_id: str, assignment_id: str) -> dict[str, Any]:
+    row = group_queries.group_role_assignment(conn, group_id, assignment_id)
+    if row is None:
+        raise NotFound(f"Group role assignment not found: '{assignment_id}'.")
+    return render_group_role_assignment(row)
+
+
+def _all_assignments(conn: Connection[DictRow], group_id: str) -> dict[str, Any]:
+    """Every assignment of the group: it holds at most 100."""
+    held = group_queries.group_role_assignments(conn, group_id, PageRequest(limit=100))
+    return list_response(held, render_group_role_assignment)
+
+
 @router.get("", response_model=ListResponse[GroupRoleAssignmentPublic])
 def list_group_role_assignments(
     group_id: str, reads: AccessReads, page: Pagination
@@ -85,17 +96,12 @@ def create_group_role_assignment(
     group_id: str,
     body: RoleTarget,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     group = commands.groups.get_group(group_id)
     result = commands.groups.assign_group_role(context, group_id, _role_on(commands, group, body))
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        row = group_queries.group_role_assignment(conn, group_id, result.value.id)
-    assert row is not None
-    return render_group_role_assignment(row)
+    return answer.read(result, "access", _assignment, group_id, result.value.id)
 
 
 @router.put("", response_model=ListResponse[GroupRoleAssignmentPublic])
@@ -103,18 +109,14 @@ def replace_group_role_assignments(
     group_id: str,
     body: GroupRoleAssignmentsReplace,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """The group then holds exactly the listed assignments (at most 100), answered as a list."""
     group = commands.groups.get_group(group_id)
     wanted = [_role_on(commands, group, target) for target in body.role_assignments]
     result = commands.groups.replace_group_roles(context, group_id, wanted)
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        held = group_queries.group_role_assignments(conn, group_id, PageRequest(limit=100))
-    return list_response(held, render_group_role_assignment)
+    return answer.read(result, "access", _all_assignments, group_id)
 
 
 @router.patch("", status_code=status.HTTP_204_NO_CONTENT)
@@ -123,7 +125,7 @@ def change_group_role_assignments(
     body: GroupRoleAssignmentsChange,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     """Adds and removes assignments in one change: existing ones added again and removals that
     match nothing are skipped; an assignment in both lists is refused."""
@@ -132,9 +134,7 @@ def change_group_role_assignments(
     add = [_role_on(commands, group, target) for target in body.add or []]
     remove = [r for r in (_known(commands, group, t) for t in body.remove or []) if r is not None]
     result = commands.groups.change_group_roles(context, group_id, add=add, remove=remove)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
@@ -143,15 +143,13 @@ def remove_group_role(
     body: RoleTarget,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     """Removes the assignment of ``role_slug`` on the resource named (none: the organization);
     404 when the group holds no such assignment."""
     group = commands.groups.get_group(group_id)
     result = commands.groups.remove_group_role(context, group_id, _role_on(commands, group, body))
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{role_assignment_id}", response_model=GroupRoleAssignmentPublic)
@@ -159,10 +157,7 @@ def get_group_role_assignment(
     group_id: str, role_assignment_id: str, reads: AccessReads
 ) -> dict[str, Any]:
     with reads.connection() as reader:
-        row = group_queries.group_role_assignment(reader, group_id, role_assignment_id)
-        if row is None:
-            raise NotFound(f"Group role assignment not found: '{role_assignment_id}'.")
-        return render_group_role_assignment(row)
+        return _assignment(reader, group_id, role_assignment_id)
 
 
 @router.delete("/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -171,9 +166,7 @@ def remove_group_role_assignment(
     role_assignment_id: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     result = commands.groups.remove_group_role_assignment(context, group_id, role_assignment_id)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)

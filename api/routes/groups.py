@@ -10,11 +10,11 @@ from psycopg.rows import DictRow
 
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     DirectoryReads,
     Pagination,
-    committed,
 )
 from api.models import memberships as membership_models
 from api.models.common import ListResponse, list_response
@@ -45,11 +45,6 @@ def _group_row(conn: Connection[DictRow], organization_id: str, group_id: str) -
     return row
 
 
-def _no_content(response: Response) -> Response:
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
-
-
 # Groups ------------------------------------------------------------------------
 
 
@@ -59,13 +54,12 @@ def create_group(
     body: GroupCreate,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.groups.create_group(
         context, organization_id=organization_id, name=body.name, description=body.description
     )
-    committed(response, result, commands)
-    return render_group_aggregate(result.value)
+    return answer.written(result, render_group_aggregate(result.value))
 
 
 @router.get(GROUPS, response_model=ListResponse[GroupPublic])
@@ -97,7 +91,7 @@ def update_group(
     body: GroupUpdate,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """Only the fields sent change; ``description: null`` clears the description."""
     result = commands.groups.update_group(
@@ -108,8 +102,7 @@ def update_group(
         description=body.description,
         describe="description" in body.model_fields_set,
     )
-    committed(response, result, commands)
-    return render_group_aggregate(result.value)
+    return answer.written(result, render_group_aggregate(result.value))
 
 
 @router.delete(GROUP, status_code=status.HTTP_204_NO_CONTENT)
@@ -118,12 +111,11 @@ def delete_group(
     group_id: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     """Removes the group's members and role assignments with it."""
     result = commands.groups.delete_group(context, organization_id, group_id)
-    committed(response, result, commands)
-    return _no_content(response)
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 # Members -----------------------------------------------------------------------
@@ -136,14 +128,13 @@ def add_group_member(
     body: GroupMemberAdd,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """Answers with the group; adding a member again changes nothing."""
     result = commands.groups.add_group_member(
         context, organization_id, group_id, body.organization_membership_id
     )
-    committed(response, result, commands)
-    return render_group_aggregate(result.value)
+    return answer.written(result, render_group_aggregate(result.value))
 
 
 @router.patch(MEMBERS, status_code=status.HTTP_204_NO_CONTENT)
@@ -153,7 +144,7 @@ def change_group_members(
     body: GroupMembersChange,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     """Adds and removes members in one change; members added again and non-members removed are
     skipped, a membership in both lists is refused."""
@@ -161,8 +152,7 @@ def change_group_members(
     result = commands.groups.change_group_members(
         context, organization_id, group_id, add=body.add or [], remove=body.remove or []
     )
-    committed(response, result, commands)
-    return _no_content(response)
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.get(MEMBERS, response_model=ListResponse[membership_models.MembershipPublic])
@@ -193,13 +183,12 @@ def remove_group_member(
     organization_membership_id: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     result = commands.groups.remove_group_member(
         context, organization_id, group_id, organization_membership_id
     )
-    committed(response, result, commands)
-    return _no_content(response)
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
+from api.deps import Answer, CommandContext, Commands, DirectoryReads, Pagination
 from api.errors import ApiError
 from api.models.common import ListResponse, list_response
 from api.models.memberships import (
@@ -43,13 +43,6 @@ def _public(membership: OrganizationMembership, commands: IdentityApplication) -
     )
 
 
-def _answer(
-    result: Committed[OrganizationMembership], commands: IdentityApplication, response: Response
-) -> dict[str, Any]:
-    committed(response, result, commands)
-    return _public(result.value, commands)
-
-
 def _statuses(values: list[str] | None) -> list[str]:
     """``statuses`` comma-separated (as the SDK sends it) or repeated; only active by default."""
     wanted = [s for value in values or [] for s in value.split(",") if s]
@@ -65,7 +58,7 @@ def _statuses(values: list[str] | None) -> list[str]:
 
 @router.post("", response_model=MembershipPublic, status_code=status.HTTP_201_CREATED)
 def create_membership(
-    body: MembershipCreate, commands: Commands, context: CommandContext, response: Response
+    body: MembershipCreate, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     """Add a user to an organization; an inactive membership of the pair is reactivated.
     Without a role the membership gets the organization's default role."""
@@ -76,7 +69,7 @@ def create_membership(
         role_slugs=body.roles() or (),
         role_field=body.role_field(),
     )
-    return _answer(result, commands, response)
+    return answer.written(result, _public(result.value, commands))
 
 
 @router.get("", response_model=ListResponse[MembershipPublic])
@@ -119,7 +112,7 @@ def update_membership(
     body: MembershipUpdate,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """Replace the membership's roles; a body naming no role changes nothing."""
     roles = body.roles()
@@ -129,34 +122,30 @@ def update_membership(
         result = commands.memberships.change_membership_roles(
             context, membership_id, roles, role_field=body.role_field()
         )
-    return _answer(result, commands, response)
+    return answer.written(result, _public(result.value, commands))
 
 
 @router.put("/{membership_id}/deactivate", response_model=MembershipPublic)
 def deactivate_membership(
-    membership_id: str, commands: Commands, context: CommandContext, response: Response
+    membership_id: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     """Active becomes inactive; an inactive membership stays as it is (no event)."""
-    return _answer(
-        commands.memberships.deactivate_membership(context, membership_id), commands, response
-    )
+    result = commands.memberships.deactivate_membership(context, membership_id)
+    return answer.written(result, _public(result.value, commands))
 
 
 @router.put("/{membership_id}/reactivate", response_model=MembershipPublic)
 def reactivate_membership(
-    membership_id: str, commands: Commands, context: CommandContext, response: Response
+    membership_id: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     """Inactive becomes active with its previous roles; an active one stays as it is."""
-    return _answer(
-        commands.memberships.reactivate_membership(context, membership_id), commands, response
-    )
+    result = commands.memberships.reactivate_membership(context, membership_id)
+    return answer.written(result, _public(result.value, commands))
 
 
 @router.delete("/{membership_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_membership(
-    membership_id: str, commands: Commands, context: CommandContext, response: Response
+    membership_id: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> Response:
     result = commands.memberships.delete_membership(context, membership_id)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_202_ACCEPTED
-    return response
+    return answer.status(result, status.HTTP_202_ACCEPTED)

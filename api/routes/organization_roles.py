@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, Answer, CommandContext, Commands
 from api.models.authorization import (
     OrganizationRoleCreate,
     RoleList,
@@ -28,10 +28,8 @@ from api.models.authorization import (
     RoleUpdate,
     render_role,
 )
-from domain.authorization_schema import Role
 from domain.errors import NotFound
 from domain.resources import root_resource_id
-from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(
@@ -45,18 +43,10 @@ def require_organization(conn: Connection[DictRow], organization_id: str) -> Non
         raise NotFound(f"Organization not found: '{organization_id}'.")
 
 
-def _answer(
-    services: ServicesDep,
-    response: Response,
-    commands: Commands,
-    organization_id: str,
-    result: Committed[Role],
-) -> dict[str, Any]:
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        row = queries.organization_role(conn, organization_id, result.value.slug)
+def _role(conn: Connection[DictRow], organization_id: str, slug: str) -> dict[str, Any]:
+    row = queries.organization_role(conn, organization_id, slug)
     if row is None:
-        raise NotFound(f"Role not found: '{result.value.slug}'.")
+        raise NotFound(f"Role not found: '{slug}'.")
     return render_role(row)
 
 
@@ -65,14 +55,13 @@ def create_organization_role(
     organization_id: str,
     body: OrganizationRoleCreate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.custom_roles.create_organization_role(
         context, organization_id, **body.model_dump()
     )
-    return _answer(services, response, commands, organization_id, result)
+    return answer.read(result, "access", _role, organization_id, result.value.slug)
 
 
 @router.get("", response_model=RoleList)
@@ -87,10 +76,7 @@ def list_organization_roles(organization_id: str, reads: AccessReads) -> dict[st
 def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -> dict[str, Any]:
     with reads.connection() as reader:
         require_organization(reader, organization_id)
-        row = queries.organization_role(reader, organization_id, slug)
-        if row is None:
-            raise NotFound(f"Role not found: '{slug}'.")
-        return render_role(row)
+        return _role(reader, organization_id, slug)
 
 
 @router.patch("/{slug}", response_model=RolePublic)
@@ -99,14 +85,13 @@ def update_organization_role(
     slug: str,
     body: RoleUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.custom_roles.update_organization_role(
         context, organization_id, slug, **body.model_dump(exclude_unset=True)
     )
-    return _answer(services, response, commands, organization_id, result)
+    return answer.read(result, "access", _role, organization_id, result.value.slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
@@ -115,12 +100,10 @@ def delete_organization_role(
     slug: str,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> Response:
     result = commands.custom_roles.delete_organization_role(context, organization_id, slug)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.put("/{slug}/permissions", response_model=RolePublic)
@@ -129,14 +112,13 @@ def set_organization_role_permissions(
     slug: str,
     body: RolePermissions,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.custom_roles.set_organization_role_permissions(
         context, organization_id, slug, body.permissions
     )
-    return _answer(services, response, commands, organization_id, result)
+    return answer.read(result, "access", _role, organization_id, result.value.slug)
 
 
 @router.post("/{slug}/permissions", response_model=RolePublic)
@@ -145,15 +127,14 @@ def add_organization_role_permission(
     slug: str,
     body: RolePermission,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """Idempotent: adding a permission the role already holds changes nothing."""
     result = commands.custom_roles.add_organization_role_permission(
         context, organization_id, slug, body.slug
     )
-    return _answer(services, response, commands, organization_id, result)
+    return answer.read(result, "access", _role, organization_id, result.value.slug)
 
 
 @router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
@@ -162,11 +143,10 @@ def remove_organization_role_permission(
     slug: str,
     permission_slug: str,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.custom_roles.remove_organization_role_permission(
         context, organization_id, slug, permission_slug
     )
-    return _answer(services, response, commands, organization_id, result)
+    return answer.read(result, "access", _role, organization_id, result.value.slug)

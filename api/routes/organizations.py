@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
+from api.deps import Answer, CommandContext, Commands, DirectoryReads, Pagination
 from api.models.common import ListResponse
 from api.models.organizations import (
     OrganizationCreate,
@@ -42,7 +42,7 @@ def _public(organization: Organization) -> dict[str, Any]:
 
 @router.post("", response_model=OrganizationPublic, status_code=status.HTTP_201_CREATED)
 def create_organization(
-    body: OrganizationCreate, commands: Commands, context: CommandContext, response: Response
+    body: OrganizationCreate, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     result = commands.organizations.create_organization(
         context,
@@ -53,8 +53,7 @@ def create_organization(
         stripe_customer_id=body.stripe_customer_id,
         allow_profiles_outside_organization=bool(body.allow_profiles_outside_organization),
     )
-    committed(response, result, commands)
-    return _public(result.value)
+    return answer.written(result, _public(result.value))
 
 
 @router.get("", response_model=ListResponse[OrganizationPublic])
@@ -99,7 +98,7 @@ def update_organization(
     body: OrganizationUpdate,
     commands: Commands,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     changes = body.model_dump(include=body.model_fields_set - {"domains", "domain_data"})
     if changes.get("name") is None:
@@ -108,15 +107,12 @@ def update_organization(
     if pairs is not None:
         changes["domains"] = pairs
     result = commands.organizations.update_organization(context, organization_id, **changes)
-    committed(response, result, commands)
-    return _public(result.value)
+    return answer.written(result, _public(result.value))
 
 
 @router.delete("/{organization_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_organization(
-    organization_id: str, commands: Commands, context: CommandContext, response: Response
+    organization_id: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> Response:
     result = commands.organizations.delete_organization(context, organization_id)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_202_ACCEPTED
-    return response
+    return answer.status(result, status.HTTP_202_ACCEPTED)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from psycopg import Connection
+from psycopg.rows import DictRow
 
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     Pagination,
-    ServicesDep,
-    committed,
-    read_after,
 )
 from api.models.authorization import (
     PermissionCreate,
@@ -28,9 +28,8 @@ from projections.access import queries
 router = APIRouter(prefix="/authorization/permissions", tags=["authorization"])
 
 
-def _answer(services: ServicesDep, slug: str, position: int | None) -> dict[str, Any]:
-    with read_after(services, "access", position) as conn:
-        row = queries.permission(conn, slug)
+def _permission(conn: Connection[DictRow], slug: str) -> dict[str, Any]:
+    row = queries.permission(conn, slug)
     if row is None:
         raise NotFound(f"Permission not found: '{slug}'.")
     return render_permission(row)
@@ -40,13 +39,11 @@ def _answer(services: ServicesDep, slug: str, position: int | None) -> dict[str,
 def create_permission(
     body: PermissionCreate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.create_permission(context, **body.model_dump())
-    committed(response, result, commands)
-    return _answer(services, body.slug, result.position)
+    return answer.read(result, "access", _permission, body.slug)
 
 
 @router.get("", response_model=ListResponse[PermissionPublic])
@@ -69,20 +66,16 @@ def update_permission(
     slug: str,
     body: PermissionUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.update_permission(context, slug, **body.model_dump(exclude_unset=True))
-    committed(response, result, commands)
-    return _answer(services, slug, result.position)
+    return answer.read(result, "access", _permission, slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_permission(
-    slug: str, commands: Commands, context: CommandContext, response: Response
+    slug: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> Response:
     result = commands.schema.delete_permission(context, slug)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)

@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from psycopg import Connection
+from psycopg.rows import DictRow
 
-from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, Answer, CommandContext, Commands
 from api.models.authorization import (
     ResourceTypeCreate,
     ResourceTypePublic,
@@ -18,20 +20,15 @@ from api.models.authorization import (
 )
 from api.models.common import ListResponse
 from domain.errors import NotFound
-from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization/resource_types", tags=["authorization"])
 
 
-def _answer(
-    services: ServicesDep, response: Response, commands: Commands, result: Committed[str]
-) -> dict[str, Any]:
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        row = queries.resource_type(conn, result.value)
+def _resource_type(conn: Connection[DictRow], slug: str) -> dict[str, Any]:
+    row = queries.resource_type(conn, slug)
     if row is None:
-        raise NotFound(f"Resource type not found: '{result.value}'.")
+        raise NotFound(f"Resource type not found: '{slug}'.")
     return render_resource_type(row)
 
 
@@ -39,16 +36,11 @@ def _answer(
 def create_resource_type(
     body: ResourceTypeCreate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
-    return _answer(
-        services,
-        response,
-        commands,
-        commands.schema.create_resource_type(context, **body.model_dump()),
-    )
+    result = commands.schema.create_resource_type(context, **body.model_dump())
+    return answer.read(result, "access", _resource_type, result.value)
 
 
 @router.get("", response_model=ListResponse[ResourceTypePublic])
@@ -66,10 +58,7 @@ def list_resource_types(reads: AccessReads) -> dict[str, Any]:
 @router.get("/{slug}", response_model=ResourceTypePublic)
 def get_resource_type(slug: str, reads: AccessReads) -> dict[str, Any]:
     with reads.connection() as reader:
-        row = queries.resource_type(reader, slug)
-        if row is None:
-            raise NotFound(f"Resource type not found: '{slug}'.")
-        return render_resource_type(row)
+        return _resource_type(reader, slug)
 
 
 @router.patch("/{slug}", response_model=ResourceTypePublic)
@@ -77,21 +66,18 @@ def update_resource_type(
     slug: str,
     body: ResourceTypeUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.update_resource_type(
         context, slug, **body.model_dump(exclude_unset=True)
     )
-    return _answer(services, response, commands, result)
+    return answer.read(result, "access", _resource_type, result.value)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_resource_type(
-    slug: str, commands: Commands, context: CommandContext, response: Response
+    slug: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> Response:
     result = commands.schema.delete_resource_type(context, slug)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)

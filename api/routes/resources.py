@@ -1,22 +1,24 @@
-"""WorkOS Authorization API: resources, by id and by (organization, type, external id)."""
+"""WorkOS Authorization API: resources, by id and by (organization, type, external id).
 
-from __future__ import annotations
+Each route on one resource is served at both of its paths by one implementation: a ``Located``
+dependency stands for the resource as the path names it. (No postponed annotations here: the
+routes' annotations name ``_serve``'s locals, which FastAPI reads when they are declared.)"""
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import (
     AccessReads,
+    Answer,
     CommandContext,
     Commands,
     DirectoryReads,
     Pagination,
-    ServicesDep,
-    committed,
-    read_after,
 )
 from api.errors import ApiError
 from api.models import memberships as membership_models
@@ -26,10 +28,10 @@ from api.models.resources import (
     ResourcePublic,
     ResourceUpdate,
     RoleAssignmentPublic,
-    one_of,
     render_assignment,
     render_resource,
 )
+from domain.application import IdentityApplication
 from domain.errors import NotFound
 from domain.resources import Resource
 from projections.access import queries
@@ -42,159 +44,63 @@ Permission = Annotated[str, Query(min_length=1, max_length=48)]
 Assignment = Annotated[Literal["direct", "indirect"], Query()]
 
 
-def _resource_row(conn: Connection[DictRow], resource_id: str) -> dict[str, Any]:
-    row = queries.resource(conn, resource_id)
-    if row is None:
-        raise NotFound(f"Resource not found: '{resource_id}'.")
-    return row
+@dataclass(frozen=True)
+class Located:
+    """A resource as a path names it: by id, or by organization, type and external id."""
+
+    resource_id: str | None = None
+    organization_id: str = ""
+    resource_type_slug: str = ""
+    external_id: str = ""
+
+    def row(self, conn: Connection[DictRow]) -> dict[str, Any]:
+        """Its row in the access model; 404 when there is none."""
+        if self.resource_id is not None:
+            row = queries.resource(conn, self.resource_id)
+            missing = f"Resource not found: '{self.resource_id}'."
+        else:
+            row = queries.resource_by_external_id(
+                conn, self.organization_id, self.resource_type_slug, self.external_id
+            )
+            missing = (
+                f"Resource not found: '{self.external_id}' of type '{self.resource_type_slug}'."
+            )
+        if row is None:
+            raise NotFound(missing)
+        return row
+
+    def aggregate(self, commands: IdentityApplication) -> Resource:
+        if self.resource_id is not None:
+            return commands.store.get_resource(self.resource_id)
+        return commands.resources.get_resource_by_external_id(
+            self.organization_id, self.resource_type_slug, self.external_id
+        )
 
 
-def _resource_row_by_external_id(
-    conn: Connection[DictRow], organization_id: str, resource_type_slug: str, external_id: str
-) -> dict[str, Any]:
-    row = queries.resource_by_external_id(conn, organization_id, resource_type_slug, external_id)
-    if row is None:
-        raise NotFound(f"Resource not found: '{external_id}' of type '{resource_type_slug}'.")
-    return row
+async def by_id(resource_id: str) -> Located:
+    return Located(resource_id)
 
 
-def _answer(services: ServicesDep, resource_id: str, position: int | None) -> dict[str, Any]:
-    with read_after(services, "access", position) as conn:
-        return render_resource(_resource_row(conn, resource_id))
+async def by_external_id(
+    organization_id: str, resource_type_slug: str, external_id: str
+) -> Located:
+    return Located(None, organization_id, resource_type_slug, external_id)
 
 
-# Commands --------------------------------------------------------------------
+BY_ID = "/resources/{resource_id}"
+BY_EXTERNAL_ID = "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}"
+
+
+def _resource(conn: Connection[DictRow], resource_id: str) -> dict[str, Any]:
+    return render_resource(Located(resource_id).row(conn))
 
 
 @router.post("/resources", response_model=ResourcePublic, status_code=status.HTTP_201_CREATED)
 def create_resource(
-    body: ResourceCreate,
-    commands: Commands,
-    services: ServicesDep,
-    context: CommandContext,
-    response: Response,
+    body: ResourceCreate, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
-    one_of(
-        body,
-        "parent_resource_id",
-        "parent_resource_external_id",
-        "parent_resource_type_slug",
-        required=False,
-    )
     result = commands.resources.create_resource(context, **body.model_dump())
-    committed(response, result, commands)
-    return _answer(services, result.value.id, result.position)
-
-
-def _update(
-    resource: Resource,
-    body: ResourceUpdate,
-    commands: Commands,
-    services: ServicesDep,
-    context: CommandContext,
-    response: Response,
-) -> dict[str, Any]:
-    one_of(
-        body,
-        "parent_resource_id",
-        "parent_resource_external_id",
-        "parent_resource_type_slug",
-        required=False,
-    )
-    result = commands.resources.update_resource(
-        context,
-        resource,
-        name=body.name,
-        description=body.description,
-        describe="description" in body.model_fields_set,
-        parent_resource_id=body.parent_resource_id,
-        parent_resource_external_id=body.parent_resource_external_id,
-        parent_resource_type_slug=body.parent_resource_type_slug,
-    )
-    committed(response, result, commands)
-    return _answer(services, resource.id, result.position)
-
-
-def _delete(
-    resource: Resource,
-    cascade: bool,
-    commands: Commands,
-    context: CommandContext,
-    response: Response,
-) -> Response:
-    result = commands.resources.delete_resource(context, resource, cascade=cascade)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
-
-
-@router.patch("/resources/{resource_id}", response_model=ResourcePublic)
-def update_resource(
-    resource_id: str,
-    body: ResourceUpdate,
-    commands: Commands,
-    services: ServicesDep,
-    context: CommandContext,
-    response: Response,
-) -> dict[str, Any]:
-    return _update(
-        commands.store.get_resource(resource_id), body, commands, services, context, response
-    )
-
-
-@router.patch(
-    "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}",
-    response_model=ResourcePublic,
-)
-def update_resource_by_external_id(
-    organization_id: str,
-    resource_type_slug: str,
-    external_id: str,
-    body: ResourceUpdate,
-    commands: Commands,
-    services: ServicesDep,
-    context: CommandContext,
-    response: Response,
-) -> dict[str, Any]:
-    resource = commands.resources.get_resource_by_external_id(
-        organization_id, resource_type_slug, external_id
-    )
-    return _update(resource, body, commands, services, context, response)
-
-
-@router.delete("/resources/{resource_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_resource(
-    resource_id: str,
-    commands: Commands,
-    context: CommandContext,
-    response: Response,
-    cascade_delete: bool = False,
-) -> Response:
-    return _delete(
-        commands.store.get_resource(resource_id), cascade_delete, commands, context, response
-    )
-
-
-@router.delete(
-    "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-)
-def delete_resource_by_external_id(
-    organization_id: str,
-    resource_type_slug: str,
-    external_id: str,
-    commands: Commands,
-    context: CommandContext,
-    response: Response,
-    cascade_delete: bool = False,
-) -> Response:
-    resource = commands.resources.get_resource_by_external_id(
-        organization_id, resource_type_slug, external_id
-    )
-    return _delete(resource, cascade_delete, commands, context, response)
-
-
-# Reads -----------------------------------------------------------------------
+    return answer.read(result, "access", _resource, result.value.id)
 
 
 @router.get("/resources", response_model=ListResponse[ResourcePublic])
@@ -252,25 +158,6 @@ def list_resources(
         return list_response(result, render_resource)
 
 
-@router.get("/resources/{resource_id}", response_model=ResourcePublic)
-def get_resource(resource_id: str, reads: AccessReads) -> dict[str, Any]:
-    with reads.connection() as reader:
-        return render_resource(_resource_row(reader, resource_id))
-
-
-@router.get(
-    "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}",
-    response_model=ResourcePublic,
-)
-def get_resource_by_external_id(
-    organization_id: str, resource_type_slug: str, external_id: str, reads: AccessReads
-) -> dict[str, Any]:
-    with reads.connection() as reader:
-        return render_resource(
-            _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
-        )
-
-
 def _memberships(
     access: Connection[DictRow],
     directory: Connection[DictRow],
@@ -292,67 +179,79 @@ def _memberships(
     }
 
 
-@router.get("/resources/{resource_id}/organization_memberships")
-def list_memberships_for_resource(
-    resource_id: str,
-    access_reads: AccessReads,
-    directory_reads: DirectoryReads,
-    page: Pagination,
-    permission_slug: Permission,
-    assignment: Assignment = "direct",
-) -> dict[str, Any]:
-    with access_reads.connection() as access, directory_reads.connection() as directory:
-        _resource_row(access, resource_id)
-        return _memberships(access, directory, resource_id, permission_slug, assignment, page)
+def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) -> None:
+    """The routes on one resource at ``path``, which names it as ``locate`` reads it; route
+    names end with ``suffix``."""
+    Target = Annotated[Located, Depends(locate)]
 
+    @router.get(path, response_model=ResourcePublic, name="get_resource" + suffix)
+    def get_resource(target: Target, reads: AccessReads) -> dict[str, Any]:
+        with reads.connection() as reader:
+            return render_resource(target.row(reader))
 
-@router.get(
-    "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}/organization_memberships"
-)
-def list_memberships_for_resource_by_external_id(
-    organization_id: str,
-    resource_type_slug: str,
-    external_id: str,
-    access_reads: AccessReads,
-    directory_reads: DirectoryReads,
-    page: Pagination,
-    permission_slug: Permission,
-    assignment: Assignment = "direct",
-) -> dict[str, Any]:
-    with access_reads.connection() as access, directory_reads.connection() as directory:
-        row = _resource_row_by_external_id(access, organization_id, resource_type_slug, external_id)
-        return _memberships(access, directory, row["id"], permission_slug, assignment, page)
-
-
-@router.get(
-    "/resources/{resource_id}/role_assignments", response_model=ListResponse[RoleAssignmentPublic]
-)
-def list_role_assignments_for_resource(
-    resource_id: str, reads: AccessReads, page: Pagination, role_slug: str | None = None
-) -> dict[str, Any]:
-    with reads.connection() as reader:
-        _resource_row(reader, resource_id)
-        return list_response(
-            queries.role_assignments(reader, page, resource_id=resource_id, role_slug=role_slug),
-            render_assignment,
+    @router.patch(path, response_model=ResourcePublic, name="update_resource" + suffix)
+    def update_resource(
+        target: Target,
+        body: ResourceUpdate,
+        commands: Commands,
+        context: CommandContext,
+        answer: Answer,
+    ) -> dict[str, Any]:
+        resource = target.aggregate(commands)
+        result = commands.resources.update_resource(
+            context,
+            resource,
+            name=body.name,
+            description=body.description,
+            describe="description" in body.model_fields_set,
+            parent_resource_id=body.parent_resource_id,
+            parent_resource_external_id=body.parent_resource_external_id,
+            parent_resource_type_slug=body.parent_resource_type_slug,
         )
+        return answer.read(result, "access", _resource, resource.id)
+
+    @router.delete(path, status_code=status.HTTP_204_NO_CONTENT, name="delete_resource" + suffix)
+    def delete_resource(
+        target: Target,
+        commands: Commands,
+        context: CommandContext,
+        answer: Answer,
+        cascade_delete: bool = False,
+    ) -> Response:
+        resource = target.aggregate(commands)
+        result = commands.resources.delete_resource(context, resource, cascade=cascade_delete)
+        return answer.status(result, status.HTTP_204_NO_CONTENT)
+
+    @router.get(path + "/organization_memberships", name="list_memberships_for_resource" + suffix)
+    def list_memberships_for_resource(
+        target: Target,
+        access_reads: AccessReads,
+        directory_reads: DirectoryReads,
+        page: Pagination,
+        permission_slug: Permission,
+        assignment: Assignment = "direct",
+    ) -> dict[str, Any]:
+        with access_reads.connection() as access, directory_reads.connection() as directory:
+            resource_id = target.row(access)["id"]
+            return _memberships(access, directory, resource_id, permission_slug, assignment, page)
+
+    @router.get(
+        path + "/role_assignments",
+        response_model=ListResponse[RoleAssignmentPublic],
+        name="list_role_assignments_for_resource" + suffix,
+    )
+    def list_role_assignments_for_resource(
+        target: Target, reads: AccessReads, page: Pagination, role_slug: str | None = None
+    ) -> dict[str, Any]:
+        with reads.connection() as reader:
+            resource_id = target.row(reader)["id"]
+            return list_response(
+                queries.role_assignments(
+                    reader, page, resource_id=resource_id, role_slug=role_slug
+                ),
+                render_assignment,
+            )
 
 
-@router.get(
-    "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}/role_assignments",
-    response_model=ListResponse[RoleAssignmentPublic],
-)
-def list_role_assignments_for_resource_by_external_id(
-    organization_id: str,
-    resource_type_slug: str,
-    external_id: str,
-    reads: AccessReads,
-    page: Pagination,
-    role_slug: str | None = None,
-) -> dict[str, Any]:
-    with reads.connection() as reader:
-        row = _resource_row_by_external_id(reader, organization_id, resource_type_slug, external_id)
-        return list_response(
-            queries.role_assignments(reader, page, resource_id=row["id"], role_slug=role_slug),
-            render_assignment,
-        )
+_serve(BY_ID, by_id, "")
+_serve(BY_EXTERNAL_ID, by_external_id, "_by_external_id")

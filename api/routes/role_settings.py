@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
+from psycopg import Connection
+from psycopg.rows import DictRow
 
-from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, Answer, CommandContext, Commands
 from api.models.authorization import (
     OrganizationRoleSettingsPublic,
     OrganizationRoleSettingsUpdate,
@@ -35,32 +37,31 @@ from projections.access import queries
 router = APIRouter(prefix="/authorization", tags=["authorization"])
 
 
-def _environment(settings: dict[str, Any]) -> dict[str, Any]:
+def _environment(conn: Connection[DictRow]) -> dict[str, Any]:
+    settings = queries.role_settings(conn)
     return RoleSettingsPublic.model_validate(settings).model_dump(mode="json")
 
 
-def _organization(settings: dict[str, Any]) -> dict[str, Any]:
+def _organization(conn: Connection[DictRow], organization_id: str) -> dict[str, Any]:
+    settings = queries.organization_role_settings(conn, organization_id)
     return OrganizationRoleSettingsPublic.model_validate(settings).model_dump(mode="json")
 
 
 @router.get("/role_settings", response_model=RoleSettingsPublic)
 def get_role_settings(reads: AccessReads) -> dict[str, Any]:
     with reads.connection() as reader:
-        return _environment(queries.role_settings(reader))
+        return _environment(reader)
 
 
 @router.patch("/role_settings", response_model=RoleSettingsPublic)
 def update_role_settings(
     body: RoleSettingsUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.role_settings.change_role_settings(context, **body.model_dump())
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        return _environment(queries.role_settings(conn))
+    return answer.read(result, "access", _environment)
 
 
 @router.get(
@@ -70,7 +71,7 @@ def update_role_settings(
 def get_organization_role_settings(organization_id: str, reads: AccessReads) -> dict[str, Any]:
     with reads.connection() as reader:
         require_organization(reader, organization_id)
-        return _organization(queries.organization_role_settings(reader, organization_id))
+        return _organization(reader, organization_id)
 
 
 @router.patch(
@@ -81,13 +82,10 @@ def update_organization_role_settings(
     organization_id: str,
     body: OrganizationRoleSettingsUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.role_settings.change_organization_role_settings(
         context, organization_id, **body.model_dump()
     )
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        return _organization(queries.organization_role_settings(conn, organization_id))
+    return answer.read(result, "access", _organization, organization_id)

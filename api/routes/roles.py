@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from psycopg import Connection
+from psycopg.rows import DictRow
 
-from api.deps import AccessReads, CommandContext, Commands, ServicesDep, committed, read_after
+from api.deps import AccessReads, Answer, CommandContext, Commands
 from api.models.authorization import (
     RoleCreate,
     RoleList,
@@ -25,20 +27,15 @@ from api.models.authorization import (
     render_role,
 )
 from domain.errors import NotFound
-from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization/roles", tags=["authorization"])
 
 
-def _answer(
-    services: ServicesDep, response: Response, commands: Commands, result: Committed[str]
-) -> dict[str, Any]:
-    committed(response, result, commands)
-    with read_after(services, "access", result.position) as conn:
-        row = queries.environment_role(conn, result.value)
+def _role(conn: Connection[DictRow], slug: str) -> dict[str, Any]:
+    row = queries.environment_role(conn, slug)
     if row is None:
-        raise NotFound(f"Role not found: '{result.value}'.")
+        raise NotFound(f"Role not found: '{slug}'.")
     return render_role(row)
 
 
@@ -46,13 +43,11 @@ def _answer(
 def create_role(
     body: RoleCreate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
-    return _answer(
-        services, response, commands, commands.schema.create_role(context, **body.model_dump())
-    )
+    result = commands.schema.create_role(context, **body.model_dump())
+    return answer.read(result, "access", _role, result.value)
 
 
 @router.get("", response_model=RoleList)
@@ -67,20 +62,13 @@ def list_roles(reads: AccessReads) -> dict[str, Any]:
 @router.get("/{slug}", response_model=RolePublic)
 def get_role(slug: str, reads: AccessReads) -> dict[str, Any]:
     with reads.connection() as reader:
-        row = queries.environment_role(reader, slug)
-        if row is None:
-            raise NotFound(f"Role not found: '{slug}'.")
-        return render_role(row)
+        return _role(reader, slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_role(
-    slug: str, commands: Commands, context: CommandContext, response: Response
-) -> Response:
+def delete_role(slug: str, commands: Commands, context: CommandContext, answer: Answer) -> Response:
     result = commands.schema.delete_role(context, slug)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_204_NO_CONTENT
-    return response
+    return answer.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.patch("/{slug}", response_model=RolePublic)
@@ -88,12 +76,11 @@ def update_role(
     slug: str,
     body: RoleUpdate,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.update_role(context, slug, **body.model_dump(exclude_unset=True))
-    return _answer(services, response, commands, result)
+    return answer.read(result, "access", _role, result.value)
 
 
 @router.put("/{slug}/permissions", response_model=RolePublic)
@@ -101,12 +88,11 @@ def set_role_permissions(
     slug: str,
     body: RolePermissions,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.set_role_permissions(context, slug, body.permissions)
-    return _answer(services, response, commands, result)
+    return answer.read(result, "access", _role, result.value)
 
 
 @router.post("/{slug}/permissions", response_model=RolePublic)
@@ -114,12 +100,11 @@ def add_role_permission(
     slug: str,
     body: RolePermission,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     result = commands.schema.add_role_permission(context, slug, body.slug)
-    return _answer(services, response, commands, result)
+    return answer.read(result, "access", _role, result.value)
 
 
 @router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
@@ -127,10 +112,9 @@ def remove_role_permission(
     slug: str,
     permission_slug: str,
     commands: Commands,
-    services: ServicesDep,
     context: CommandContext,
-    response: Response,
+    answer: Answer,
 ) -> dict[str, Any]:
     """An idgov extension mirroring the organization-role endpoint."""
     result = commands.schema.remove_role_permission(context, slug, permission_slug)
-    return _answer(services, response, commands, result)
+    return answer.read(result, "access", _role, result.value)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CommandContext, Commands, DirectoryReads, Pagination, committed
+from api.deps import Answer, CommandContext, Commands, DirectoryReads, Pagination
 from api.errors import ApiError
 from api.models.common import ListResponse, list_response
 from api.models.users import UserCreate, UserPublic, UserUpdate, render, render_aggregate
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/user_management/users", tags=["users"])
 
 @router.post("", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 def create_user(
-    body: UserCreate, commands: Commands, context: CommandContext, response: Response
+    body: UserCreate, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     result = commands.users.create_user(
         context,
@@ -29,8 +29,7 @@ def create_user(
         external_id=body.external_id,
         metadata=body.metadata,
     )
-    committed(response, result, commands)
-    return render_aggregate(result.value)
+    return answer.written(result, render_aggregate(result.value))
 
 
 @router.get("", response_model=ListResponse[UserPublic])
@@ -82,19 +81,16 @@ def get_user(user_id: str, reads: DirectoryReads) -> dict[str, Any]:
 
 @router.put("/{user_id}", response_model=UserPublic)
 def update_user(
-    user_id: str, body: UserUpdate, commands: Commands, context: CommandContext, response: Response
+    user_id: str, body: UserUpdate, commands: Commands, context: CommandContext, answer: Answer
 ) -> dict[str, Any]:
     result = commands.users.update_user(context, user_id, **body.changes())
-    committed(response, result, commands)
-    return render_aggregate(result.value)
+    return answer.written(result, render_aggregate(result.value))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_user(
-    user_id: str, commands: Commands, context: CommandContext, response: Response
+    user_id: str, commands: Commands, context: CommandContext, answer: Answer
 ) -> Response:
     """Delete the user and, with it, every organization membership it had."""
     result = commands.users.delete_user(context, user_id)
-    committed(response, result, commands)
-    response.status_code = status.HTTP_202_ACCEPTED
-    return response
+    return answer.status(result, status.HTTP_202_ACCEPTED)

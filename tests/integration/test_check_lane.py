@@ -18,8 +18,7 @@ from fastapi.exceptions import WebSocketRequestValidationError
 from starlette.types import Message, Receive, Scope, Send
 
 from api.app import create_app
-from api.errors import ANSWERED
-from api.lane import CheckLane
+from api.checks import CheckLane
 from api.services import Services
 from consumers.follower import follow
 from idgov.bootstrap import System
@@ -38,6 +37,7 @@ class Scene:
     ) -> None:
         self.database = database
         self.services = services
+        self.handlers = create_app(services).exception_handlers
         self.membership = membership
         self.resource = resource
 
@@ -159,7 +159,7 @@ def _request(
         # A pool lives in one event loop: each request has its own.
         async with statement_reads(scene.database, 1) as pool:
             services = dataclasses.replace(scene.services, statement_reads=pool)
-            await CheckLane(behind, services)(scope, receive, send)
+            await CheckLane(behind, services, scene.handlers)(scope, receive, send)
 
     asyncio.run(run())
     return behind, sent, scope.get("state", {})
@@ -223,5 +223,5 @@ def test_other_requests_pass_the_lane_untouched(scene: Scene, method: str, path:
 def test_the_lane_falls_through_on_every_error_the_app_answers(scene: Scene) -> None:
     """Any other error reaching the lane would be answered 500, not as the app answers it."""
     websocket_only = WebSocketRequestValidationError
-    handled = set(create_app(scene.services).exception_handlers) - {Exception, websocket_only}
-    assert handled == set(ANSWERED)
+    handled = set(scene.handlers) - {Exception, websocket_only}
+    assert handled == set(CheckLane(Behind(), scene.services, scene.handlers).answered)
