@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, ParamSpec, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper
@@ -156,6 +156,16 @@ class EventStore(Application[str]):
         recordings = self.save(*flat)
         position = max((r.notification.id for r in recordings), default=None)
         return Committed(value, position)
+
+
+def naming(changes: dict[str, Any]) -> dict[str, Any]:
+    """The name and description a partial update names: ``describe`` says whether a
+    description was sent at all (``None`` clears it)."""
+    return {
+        "name": changes.get("name"),
+        "description": changes.get("description"),
+        "describe": "description" in changes,
+    }
 
 
 def new_schema(context: EventContext) -> AuthorizationSchema:

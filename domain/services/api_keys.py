@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from eventsourcing.persistence import IntegrityError
 
 from domain import api_keys
@@ -18,9 +20,9 @@ def new_api_key(context: EventContext, *, name: str, secret: str) -> ApiKey:
     )
 
 
+@dataclass(frozen=True)
 class ApiKeyService:
-    def __init__(self, store: EventStore) -> None:
-        self.store = store
+    store: EventStore
 
     def create_api_key(
         self, context: EventContext, *, name: str, secret: str | None = None

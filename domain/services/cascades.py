@@ -9,6 +9,7 @@ here, and the unique values it held are released. A dependent already gone is sk
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from domain.errors import NotFound
 from domain.events import EventContext, IdgovAggregate
@@ -23,25 +24,39 @@ from domain.store import A, EventStore
 Removed = list[IdgovAggregate]
 
 
+@dataclass(frozen=True)
 class Cascades:
-    def __init__(
-        self, store: EventStore, access: AccessIndex, memberships: MembershipIndex
-    ) -> None:
-        self.store = store
-        self.access = access
-        self.memberships_index = memberships
+    store: EventStore
+    access: AccessIndex
+    membership_index: MembershipIndex
 
-    def _each(
-        self, ids: Iterable[str], cls: type[A], label: str, remove: Callable[[A], Removed]
-    ) -> Removed:
+    def _each(self, ids: Iterable[str], cls: type[A], remove: Callable[[A], Removed]) -> Removed:
+        """``remove`` applied to each live aggregate of these ids; the others are skipped."""
         removed: Removed = []
         for aggregate_id in ids:
             try:
-                aggregate = self.store.load(cls, aggregate_id, label)
+                aggregate = self.store.load(cls, aggregate_id, cls.__name__)
             except NotFound:
                 continue
             removed += remove(aggregate)
         return removed
+
+    def _claimed(
+        self,
+        context: EventContext,
+        ids: Iterable[str],
+        cls: type[A],
+        kind: str,
+        key_of: Callable[[A], str],
+        end: Callable[[A, EventContext], None],
+    ) -> Removed:
+        """Remove each aggregate (``end``) and release the unique value it held."""
+
+        def remove(aggregate: A) -> Removed:
+            end(aggregate, context)
+            return [aggregate, *self.store.release(kind, key_of(aggregate), aggregate.id, context)]
+
+        return self._each(ids, cls, remove)
 
     # Memberships --------------------------------------------------------------
 
@@ -49,9 +64,8 @@ class Cascades:
         """Every membership of an organization (``organization_id=``) or a user
         (``user_id=``), with its role assignments and group links."""
         return self._each(
-            self.memberships_index.membership_ids(**owner),
+            self.membership_index.membership_ids(**owner),
             OrganizationMembership,
-            "Organization membership",
             lambda membership: self.membership(membership, context),
         )
 
@@ -74,14 +88,14 @@ class Cascades:
     # Resources and role assignments -----------------------------------------------
 
     def resources(self, context: EventContext, resource_ids: Iterable[str]) -> Removed:
-        def remove(resource: Resource) -> Removed:
-            resource.delete(context)
-            key = claims.resource_key(
-                resource.organization_id, resource.resource_type_slug, resource.external_id
-            )
-            return [resource, *self.store.release(claims.RESOURCE, key, resource.id, context)]
-
-        return self._each(resource_ids, Resource, "Resource", remove)
+        return self._claimed(
+            context,
+            resource_ids,
+            Resource,
+            claims.RESOURCE,
+            lambda r: claims.resource_key(r.organization_id, r.resource_type_slug, r.external_id),
+            lambda resource, ctx: resource.delete(ctx),
+        )
 
     def organization_resources(self, context: EventContext, organization_id: str) -> Removed:
         """An organization's resources, deepest first and the root last. (Its assignments go
@@ -90,17 +104,16 @@ class Cascades:
         return self.resources(context, [*below, root_resource_id(organization_id)])
 
     def role_assignments(self, context: EventContext, assignment_ids: Iterable[str]) -> Removed:
-        def remove(assignment: RoleAssignment) -> Removed:
-            assignment.remove(context)
-            key = claims.role_assignment_key(
-                assignment.organization_membership_id, assignment.role_slug, assignment.resource_id
-            )
-            return [
-                assignment,
-                *self.store.release(claims.ROLE_ASSIGNMENT, key, assignment.id, context),
-            ]
-
-        return self._each(assignment_ids, RoleAssignment, "Role assignment", remove)
+        return self._claimed(
+            context,
+            assignment_ids,
+            RoleAssignment,
+            claims.ROLE_ASSIGNMENT,
+            lambda a: claims.role_assignment_key(
+                a.organization_membership_id, a.role_slug, a.resource_id
+            ),
+            lambda removed, ctx: removed.remove(ctx),
+        )
 
     # Groups -------------------------------------------------------------------
 
@@ -121,32 +134,30 @@ class Cascades:
         return self._each(
             self.access.group_ids_of_organization(organization_id),
             Group,
-            "Group",
             lambda group: self.group(group, context, with_members=False),
         )
 
     def group_links(self, context: EventContext, link_ids: Iterable[str]) -> Removed:
-        def remove(link: GroupMember) -> Removed:
-            link.remove(context)
-            key = claims.group_member_key(link.group_id, link.organization_membership_id)
-            return [link, *self.store.release(claims.GROUP_MEMBER, key, link.id, context)]
-
-        return self._each(link_ids, GroupMember, "Group member", remove)
+        return self._claimed(
+            context,
+            link_ids,
+            GroupMember,
+            claims.GROUP_MEMBER,
+            lambda link: claims.group_member_key(link.group_id, link.organization_membership_id),
+            lambda removed, ctx: removed.remove(ctx),
+        )
 
     def group_role_assignments(
         self, context: EventContext, assignment_ids: Iterable[str]
     ) -> Removed:
-        def remove(assignment: GroupRoleAssignment) -> Removed:
-            assignment.remove(context)
-            key = claims.group_assignment_key(
-                assignment.group_id, assignment.role_slug, assignment.resource_id
-            )
-            return [
-                assignment,
-                *self.store.release(claims.GROUP_ROLE_ASSIGNMENT, key, assignment.id, context),
-            ]
-
-        return self._each(assignment_ids, GroupRoleAssignment, "Group role assignment", remove)
+        return self._claimed(
+            context,
+            assignment_ids,
+            GroupRoleAssignment,
+            claims.GROUP_ROLE_ASSIGNMENT,
+            lambda a: claims.group_assignment_key(a.group_id, a.role_slug, a.resource_id),
+            lambda removed, ctx: removed.remove(ctx),
+        )
 
     # Custom roles ---------------------------------------------------------------
 

@@ -4,6 +4,7 @@ what the schema asks of them when a permission, a resource type or a role slug c
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from domain.authorization_schema import ROOT_TYPE, AuthorizationSchema, Role
@@ -11,15 +12,15 @@ from domain.errors import NotFound
 from domain.events import EventContext, IdgovAggregate
 from domain.organization_roles import OrganizationRoles
 from domain.services.role_holders import RoleHolders
-from domain.store import Committed, EventStore, retry_on_conflict
+from domain.store import Committed, EventStore, naming, retry_on_conflict
 
 RoleChange = Callable[[OrganizationRoles, AuthorizationSchema, EventContext], object]
 
 
+@dataclass(frozen=True)
 class CustomRoleService:
-    def __init__(self, store: EventStore, holders: RoleHolders) -> None:
-        self.store = store
-        self.holders = holders
+    store: EventStore
+    holders: RoleHolders
 
     def own_roles(
         self, organization_id: str, schema: AuthorizationSchema, context: EventContext
@@ -71,16 +72,12 @@ class CustomRoleService:
     def update_organization_role(
         self, context: EventContext, organization_id: str, slug: str, **changes: Any
     ) -> Committed[Role]:
-        def change(roles: OrganizationRoles, _: AuthorizationSchema, ctx: EventContext) -> None:
-            roles.change_role(
-                slug,
-                ctx,
-                name=changes.get("name"),
-                description=changes.get("description"),
-                describe="description" in changes,
-            )
-
-        return self._change(context, organization_id, slug, change)
+        return self._change(
+            context,
+            organization_id,
+            slug,
+            lambda roles, _, ctx: roles.change_role(slug, ctx, **naming(changes)),
+        )
 
     @retry_on_conflict
     def set_organization_role_permissions(

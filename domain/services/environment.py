@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 from eventsourcing.persistence import IntegrityError
 
@@ -14,10 +15,10 @@ from domain.services.api_keys import ApiKeyService, new_api_key
 from domain.store import EventStore, new_schema
 
 
+@dataclass(frozen=True)
 class EnvironmentService:
-    def __init__(self, store: EventStore, keys: ApiKeyService) -> None:
-        self.store = store
-        self.keys = keys
+    store: EventStore
+    keys: ApiKeyService
 
     def _missing(self, context: EventContext) -> list[IdgovAggregate]:
         """Aggregates every environment must have, not yet saved."""

@@ -35,11 +35,11 @@ class RoleOn:
     resource: Resource | None = None
 
 
+@dataclass(frozen=True)
 class GroupService:
-    def __init__(self, store: EventStore, cascades: Cascades, access: AccessIndex) -> None:
-        self.store = store
-        self.cascades = cascades
-        self.access = access
+    store: EventStore
+    cascades: Cascades
+    access: AccessIndex
 
     # Groups -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ role.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from domain import ids
 from domain.errors import Conflict, Rejected
@@ -20,10 +21,10 @@ from domain.services.role_rules import membership_roles
 from domain.store import Committed, EventStore, retry_on_conflict
 
 
+@dataclass(frozen=True)
 class MembershipService:
-    def __init__(self, store: EventStore, cascades: Cascades) -> None:
-        self.store = store
-        self.cascades = cascades
+    store: EventStore
+    cascades: Cascades
 
     def _roles(self, organization_id: str, requested: Sequence[str], field: str) -> tuple[str, ...]:
         return membership_roles(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from domain import ids
@@ -24,10 +25,10 @@ def _external_id_taken(external_id: str) -> Conflict:
     )
 
 
+@dataclass(frozen=True)
 class OrganizationService:
-    def __init__(self, store: EventStore, cascades: Cascades) -> None:
-        self.store = store
-        self.cascades = cascades
+    store: EventStore
+    cascades: Cascades
 
     def _take_external_id(
         self, external_id: str, organization_id: str, context: EventContext

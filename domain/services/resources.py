@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from domain.authorization_schema import ROOT_TYPE
 from domain.errors import Conflict, Invalid, NotFound
 from domain.events import EventContext
@@ -14,11 +16,11 @@ from domain.services.role_rules import existing_role
 from domain.store import Committed, EventStore, retry_on_conflict
 
 
+@dataclass(frozen=True)
 class ResourceService:
-    def __init__(self, store: EventStore, cascades: Cascades, access: AccessIndex) -> None:
-        self.store = store
-        self.cascades = cascades
-        self.access = access
+    store: EventStore
+    cascades: Cascades
+    access: AccessIndex
 
     # Finding ----------------------------------------------------------------
 

@@ -9,7 +9,7 @@ membership's highest role.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from domain.authorization_schema import AuthorizationSchema
 from domain.errors import Conflict, NotFound
@@ -20,10 +20,10 @@ from domain.services.ports import RoleIndex
 from domain.store import EventStore
 
 
+@dataclass(frozen=True)
 class RoleHolders:
-    def __init__(self, store: EventStore, index: RoleIndex) -> None:
-        self.store = store
-        self.index = index
+    store: EventStore
+    index: RoleIndex
 
     def organization_roles(self, organization_ids: Iterable[str]) -> list[OrganizationRoles]:
         """The own roles of these organizations (those that have some)."""

@@ -4,6 +4,7 @@ for the environment and for each organization (idgov extensions)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from domain.authorization_schema import AuthorizationSchema
 from domain.events import EventContext, IdgovAggregate
@@ -12,13 +13,11 @@ from domain.services.role_holders import RoleHolders
 from domain.store import Committed, EventStore, retry_on_conflict
 
 
+@dataclass(frozen=True)
 class RoleSettingsService:
-    def __init__(
-        self, store: EventStore, custom_roles: CustomRoleService, holders: RoleHolders
-    ) -> None:
-        self.store = store
-        self.custom_roles = custom_roles
-        self.holders = holders
+    store: EventStore
+    custom_roles: CustomRoleService
+    holders: RoleHolders
 
     @retry_on_conflict
     def change_role_settings(

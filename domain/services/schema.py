@@ -9,6 +9,7 @@ commit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from domain.authorization_schema import ROOT_TYPE, AuthorizationSchema, Role
@@ -16,16 +17,14 @@ from domain.errors import Conflict
 from domain.events import EventContext
 from domain.services.custom_roles import CustomRoleService
 from domain.services.role_holders import RoleHolders
-from domain.store import Committed, EventStore, retry_on_conflict
+from domain.store import Committed, EventStore, naming, retry_on_conflict
 
 
+@dataclass(frozen=True)
 class SchemaService:
-    def __init__(
-        self, store: EventStore, custom_roles: CustomRoleService, holders: RoleHolders
-    ) -> None:
-        self.store = store
-        self.custom_roles = custom_roles
-        self.holders = holders
+    store: EventStore
+    custom_roles: CustomRoleService
+    holders: RoleHolders
 
     def _change(self, slug: str, change: Callable[[AuthorizationSchema], object]) -> Committed[str]:
         """Apply ``change`` to the schema and save; the result names what was changed."""
@@ -62,9 +61,7 @@ class SchemaService:
             schema.change_resource_type(
                 slug,
                 context,
-                name=changes.get("name"),
-                description=changes.get("description"),
-                describe="description" in changes,
+                **naming(changes),
                 parent_type_slugs=tuple(dict.fromkeys(parents)) if parents is not None else None,
                 custom_roles=self.custom_roles.touching(below) if below else (),
             )
@@ -99,16 +96,7 @@ class SchemaService:
 
     @retry_on_conflict
     def update_permission(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
-        def change(schema: AuthorizationSchema) -> None:
-            schema.change_permission(
-                slug,
-                context,
-                name=changes.get("name"),
-                description=changes.get("description"),
-                describe="description" in changes,
-            )
-
-        return self._change(slug, change)
+        return self._change(slug, lambda s: s.change_permission(slug, context, **naming(changes)))
 
     @retry_on_conflict
     def delete_permission(self, context: EventContext, slug: str) -> Committed[str]:
@@ -140,16 +128,7 @@ class SchemaService:
 
     @retry_on_conflict
     def update_role(self, context: EventContext, slug: str, **changes: Any) -> Committed[str]:
-        def change(schema: AuthorizationSchema) -> None:
-            schema.change_role(
-                slug,
-                context,
-                name=changes.get("name"),
-                description=changes.get("description"),
-                describe="description" in changes,
-            )
-
-        return self._change(slug, change)
+        return self._change(slug, lambda s: s.change_role(slug, context, **naming(changes)))
 
     @retry_on_conflict
     def set_role_permissions(

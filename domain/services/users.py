@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from domain import ids
@@ -25,10 +26,10 @@ def _external_id_taken(external_id: str) -> Conflict:
     )
 
 
+@dataclass(frozen=True)
 class UserService:
-    def __init__(self, store: EventStore, cascades: Cascades) -> None:
-        self.store = store
-        self.cascades = cascades
+    store: EventStore
+    cascades: Cascades
 
     def _take_email(self, email: str, user_id: str, context: EventContext) -> Claim:
         return self.store.take(claims.USER_EMAIL, email, user_id, context, _email_taken(email))
