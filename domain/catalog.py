@@ -14,7 +14,6 @@ from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
 from domain.resources import Resource
 from domain.role_assignments import RoleAssignment
-from domain.uniqueness import Claim
 from domain.users import User
 
 PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
@@ -31,7 +30,6 @@ PUBLIC_AGGREGATES: tuple[type[IdgovAggregate], ...] = (
     GroupMember,
     GroupRoleAssignment,
 )
-INTERNAL_AGGREGATES: tuple[type[IdgovAggregate], ...] = (Claim,)
 
 
 def _events_of(aggregate: type[IdgovAggregate]) -> list[type[Any]]:

@@ -142,13 +142,3 @@ def new_member_id() -> str:
 
 def new_group_role_assignment_id() -> str:
     return ids.new_id(ids.GROUP_ROLE_ASSIGNMENT)
-
-
-def member_key(group_id: str, membership_id: str) -> str:
-    """The claim that keeps one live link per (group, membership)."""
-    return f"{group_id}/{membership_id}"
-
-
-def assignment_key(group_id: str, role_slug: str, resource_id: str) -> str:
-    """The claim that keeps one assignment of a role to a group on a resource."""
-    return f"{group_id}/{role_slug}/{resource_id}"

@@ -75,3 +75,27 @@ def test_a_wrong_way_import_is_noticed() -> None:
         "    import idgov.settings\n"
     )
     assert imported_packages(source, "projections.base") == {"domain", "api", "idgov"}
+
+
+def modules_imported(source: str) -> set[str]:
+    """Every first-party module ``source`` imports, by its dotted name."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_aggregates_do_not_import_the_use_cases() -> None:
+    """Inside ``domain``, services build on aggregates and the store, never the reverse."""
+    use_cases = ("domain.services", "domain.application")
+    wrong = sorted(
+        f"{path.name} imports {imported}"
+        for path in (ROOT / "domain").glob("*.py")
+        if path.name != "application.py"
+        for imported in modules_imported(path.read_text())
+        if imported.startswith(use_cases)
+    )
+    assert wrong == []
