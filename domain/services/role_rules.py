@@ -10,7 +10,34 @@ from collections.abc import Sequence
 
 from domain.authorization_schema import ROOT_TYPE, AuthorizationSchema, Role
 from domain.errors import Invalid
-from domain.organization_roles import OrganizationRoles, default_role_slug, resolve
+from domain.organization_roles import (
+    OrganizationRoles,
+    default_role_slug,
+    effective_priority,
+    resolve,
+)
+
+
+def _unknown(
+    schema: AuthorizationSchema,
+    organization: OrganizationRoles | None,
+    slug: str,
+    field: str,
+    *,
+    organization_level: bool,
+) -> Invalid:
+    """``invalid_role``, naming the roles that do exist (those a membership may hold, when
+    ``organization_level``), so the caller can correct the request."""
+    known = [
+        role.slug
+        for role in effective_priority(schema, organization)
+        if not organization_level or role.resource_type_slug == ROOT_TYPE
+    ]
+    return Invalid(
+        f"Role '{slug}' does not exist for this organization; it has: {', '.join(known)}.",
+        code="invalid_role",
+        field=field,
+    )
 
 
 def existing_role(
@@ -19,7 +46,7 @@ def existing_role(
     """The environment role or custom role ``slug`` names; ``invalid_role`` otherwise."""
     role = resolve(schema, organization, slug)
     if role is None:
-        raise Invalid(f"Role '{slug}' does not exist.", code="invalid_role", field="role_slug")
+        raise _unknown(schema, organization, slug, "role_slug", organization_level=False)
     return role
 
 
@@ -45,11 +72,7 @@ def membership_roles(
     for slug in requested:
         role = resolve(schema, organization, slug)
         if role is None:
-            raise Invalid(
-                f"Role '{slug}' does not exist for this organization.",
-                code="invalid_role",
-                field=field,
-            )
+            raise _unknown(schema, organization, slug, field, organization_level=True)
         if role.resource_type_slug != ROOT_TYPE:
             raise Invalid(
                 f"Role '{slug}' is scoped to '{role.resource_type_slug}': assign it on a"

@@ -595,3 +595,25 @@ def test_every_organization_roles_event_is_public_and_carries_its_organization(
     } <= produced
     schema_events = [e for e in events if isinstance(e, AuthorizationSchema.Event)]
     assert {e.context.organization_id for e in schema_events} == {None}
+
+
+def test_an_unknown_role_is_refused_naming_the_roles_that_exist(app: IdentityApplication) -> None:
+    acme = org(app)
+    env_role(app, "ws-admin", type_slug="workspace")
+    custom_role(app, acme, "org-own")
+    user = app.users.create_user(CONTEXT, email="unknown-role@example.test").value
+    with pytest.raises(Invalid) as membership:
+        app.memberships.create_membership(
+            CONTEXT, user_id=user.id, organization_id=acme, role_slugs=["nobody"]
+        )
+    assert _code(membership) == "invalid_role"
+    # A membership holds organization-level roles only: those are the ones named.
+    assert membership.value.message.endswith("it has: member, org-own.")
+
+    someone = app.memberships.create_membership(CONTEXT, user_id=user.id, organization_id=acme)
+    workspace = app.resources.create_resource(
+        CONTEXT, organization_id=acme, resource_type_slug="workspace", external_id="w", name="W"
+    ).value
+    with pytest.raises(Invalid) as assignment:
+        app.resources.assign_role(CONTEXT, someone.value.id, role_slug="nobody", resource=workspace)
+    assert assignment.value.message.endswith("it has: member, ws-admin, org-own.")
