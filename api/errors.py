@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, DomainError, Invalid, NotFound, Rejected
@@ -120,6 +122,24 @@ def install(app: FastAPI) -> None:
         code = codes.get(exc.status_code, "http_error")
         return JSONResponse(
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(psycopg.DataError)
+    async def unstorable(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # A value the database refuses (the request guard keeps most out): the caller's input.
+        log.warning("data_error", error=type(exc).__name__)
+        return JSONResponse(
+            error_body("invalid_request", "A value in the request cannot be stored or read."),
+            status_code=400,
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("pool_timeout")
+        return JSONResponse(
+            error_body("server_busy", "Every database connection is busy; retry shortly."),
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(Exception)

@@ -58,3 +58,4 @@ class Services:
     consistency_timeout: float
     mode: str  # "embedded" or "kafka"
     extra_health: Callable[[], dict[str, Any]] = field(default=lambda: {})
+    max_body_bytes: int = 1 << 20

@@ -4,11 +4,16 @@ The same bytes are stored in the event store and published as the Kafka body, an
 ``event_schema`` exports the JSON Schema of each event type for downstream consumers.
 Versioned event classes upcast old stored state with eventsourcing's convention:
 ``class_version = N`` and static methods ``upcast_vK_vK1(state) -> state``.
+
+Text PostgreSQL cannot store (NUL, lone surrogates) is refused by the API, but events accepted
+before it was are kept as they are: they read with U+FFFD in its place, so every read model
+can hold them, and a replay repairs a model that dead-lettered them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
@@ -17,6 +22,9 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import TypeAdapter
 
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+# How the stored JSON (ASCII, escaped) spells NUL and surrogates: only such events are looked at.
+_SUSPECT = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _adapter(event_class: type[Any]) -> TypeAdapter[Any]:
@@ -79,7 +87,20 @@ class PydanticMapper(Mapper[str]):
         if self.compressor:
             data = self.compressor.decompress(data)
         state = json.loads(data)
+        if _SUSPECT.search(data):
+            state = _storable(state)
         state["originator_id"] = str(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         event: DomainEventProtocol[str] = event_from_state(resolve_topic(stored_event.topic), state)
         return event
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with NUL and lone surrogates (a pair is one character by now) as U+FFFD."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value

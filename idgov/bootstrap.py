@@ -97,6 +97,7 @@ class System:
             freshness=self.freshness,
             consistency_timeout=self.settings.consistency_timeout_ms / 1000,
             mode="kafka" if self.kafka else "embedded",
+            max_body_bytes=self.settings.max_body_bytes,
         )
 
     def close(self) -> None:

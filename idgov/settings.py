@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     port: int = 8080
     # Processes serving the API, each with its own pools (db_pool_size connections each).
     api_workers: int = Field(default=1, ge=1)
+    # Larger request bodies answer 413 before they are read any further.
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
     bootstrap_api_key: str | None = Field(default=None, pattern=r"^sk_[A-Za-z0-9_]{16,}$")
 
     # Kafka. Unset means: projections follow the event store in-process.

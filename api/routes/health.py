@@ -29,8 +29,10 @@ def snapshot(services: Services) -> dict[str, Any]:
             "lag": max(0, store - position),
             "dead_letters": row["n"] if row else 0,
         }
+    # A dead letter is an event a read model could not apply: it serves, but not all of history.
+    degraded = any(p["dead_letters"] for p in projections.values())
     return {
-        "status": "ok",
+        "status": "degraded" if degraded else "ok",
         "mode": services.mode,
         "event_store": {"position": store},
         "projections": projections,

@@ -591,3 +591,16 @@ def test_upcasting_reads_version_1_state_as_version_2(app: IdentityApplication) 
     assert app.store.repository.get("gadget_02").color == "red"
     created = app.store.mapper.to_domain_event(stored)
     assert event_to_dict(created)["color"] == "red"
+
+
+def test_text_that_cannot_be_stored_reads_repaired(app: IdentityApplication) -> None:
+    """Events accepted before the API refused NUL and lone surrogates read with U+FFFD in their
+    place (the stored event is untouched); a surrogate pair is a character like any other."""
+    org = app.organizations.create_organization(CONTEXT, name="a\x00b \ud800 \U0001f600").value
+    stored = app.store.recorder.select_events(org.id)[0]
+    assert b"\\u0000" in stored.state  # kept as it was recorded
+    read = app.store.events.get(org.id)
+    first = next(iter(read))
+    assert isinstance(first, Organization.Created)
+    assert first.name == "a\ufffdb \ufffd \U0001f600"
+    assert app.store.get_organization(org.id).name == "a\ufffdb \ufffd \U0001f600"
