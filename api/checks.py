@@ -19,9 +19,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.requests import ClientDisconnect
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import CONSISTENCY, TOKEN, Reads, bearer, request_body
+from api.guard import replaying
 from api.models.resources import BatchCheckRequest, BatchCheckResponse, CheckRequest, CheckResponse
 from api.services import Services
 from domain.errors import NotFound
@@ -165,20 +166,6 @@ class CheckLane:
                 self.services, match["organization_membership_id"], request, wait=False
             )
         except self.answered:
-            await self.app(scope, _replaying(body, receive), send)
+            await self.app(scope, replaying(body, receive), send)
             return
         await JSONResponse(answer)(scope, receive, send)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A ``receive`` that hands the route the body the lane read, then the client's messages."""
-    replayed = False
-
-    async def replaying() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await receive()
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replaying

@@ -15,7 +15,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, DomainError, Invalid, NotFound, Rejected
-from projections.freshness import NotFreshEnough
+from projections.freshness import BeyondTheHead, NotFreshEnough
 
 log = structlog.get_logger("idgov.api")
 
@@ -115,6 +115,15 @@ def install(app: FastAPI) -> None:
             position=str(exc.reached),
         )
         return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
+
+    @app.exception_handler(BeyondTheHead)
+    async def beyond_the_head(request: Request, exc: BeyondTheHead) -> JSONResponse:
+        body = error_body(
+            "invalid_consistency_token",
+            f"No commit has reached position {exc.wanted} (the event store is at {exc.head}):"
+            " send a token this deployment issued.",
+        )
+        return JSONResponse(body, status_code=400)
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:

@@ -94,7 +94,7 @@ class RequestGuard:
             if fields:
                 await _invalid(422, fields, "request body")(scope, receive, send)
                 return
-        await self.app(scope, _replaying(body, receive), send)
+        await self.app(scope, replaying(body, receive), send)
 
     def _refused_target(self, scope: Scope) -> JSONResponse | None:
         if not storable(scope["path"]):
@@ -144,15 +144,16 @@ class RequestGuard:
         return list(unstorable_fields(document))
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """The body once, then whatever the client sends next (a disconnect)."""
-    sent = False
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands on a body already read, then the client's messages (a
+    disconnect)."""
+    replayed = False
 
     async def replay() -> Message:
-        nonlocal sent
-        if sent:
+        nonlocal replayed
+        if replayed:
             return await receive()
-        sent = True
+        replayed = True
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay

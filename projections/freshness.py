@@ -116,6 +116,16 @@ class NotFreshEnough(Exception):
         self.reached = reached
 
 
+class BeyondTheHead(Exception):
+    """A consistency token past the event store's last position: no commit issued it, so no
+    wait could ever see it."""
+
+    def __init__(self, wanted: int, head: int) -> None:
+        super().__init__(f"position {wanted} is beyond the event store's head {head}")
+        self.wanted = wanted
+        self.head = head
+
+
 class Freshness:
     def __init__(
         self,
@@ -170,9 +180,12 @@ class Freshness:
             seen = self.commits()
             row = await (await conn.execute(query, (self.streams, *params))).fetchone()
         assert row is not None, "read_one's statement returns one row"
-        head, reached = row.pop("probe_head"), int(row.pop("probe_position"))
-        position = int(head or 0) if wanted == EVERYTHING else wanted
+        head, reached = int(row.pop("probe_head") or 0), int(row.pop("probe_position"))
+        position = head if wanted == EVERYTHING else wanted
         if position is None or reached >= position:
+            return row, reached
+        if position > head:
+            raise BeyondTheHead(position, head)
             return row, reached
         waiting = _Waiting(self, position, timeout, seen)
         while (pause := waiting.pause(reached)) is not None:
@@ -193,9 +206,14 @@ class Freshness:
     def wait_for(
         self, position: int, timeout: float, conn: Connection[DictRow] | None = None
     ) -> int:
-        """Block until the watermark reaches ``position``; return the watermark reached."""
+        """Block until the watermark reaches ``position``; return the watermark reached.
+        A position no commit has reached yet is refused at once (``BeyondTheHead``)."""
         seen = self.commits()
-        return self._wait(position, timeout, conn, seen, self.watermark(conn))
+        row = self._probe(self._head_and_watermark, conn)
+        head, reached = int(row["head"] or 0), int(row["position"])
+        if position > max(head, reached):
+            raise BeyondTheHead(position, head)
+        return self._wait(position, timeout, conn, seen, reached)
 
     def wait_for_everything_committed(
         self, timeout: float, conn: Connection[DictRow] | None = None
