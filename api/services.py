@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,6 @@ from psycopg import AsyncConnection, Connection
 from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from domain.api_keys import digest
 from domain.application import IdentityApplication
 from domain.events import Actor
 from projections.freshness import Freshness
@@ -30,11 +30,11 @@ class KnownKeys:
     def remembered(self, secret: str) -> Actor | None:
         """The key's actor if it was found valid lately; never blocks."""
         with self._lock:
-            return self._actors.get(digest(secret))
+            return self._actors.get(_cache_key(secret))
 
     def actor(self, secret: str) -> Actor | None:
         """The key's actor, loading the key from the event store unless remembered."""
-        cache_key = digest(secret)
+        cache_key = _cache_key(secret)
         with self._lock:
             actor = self._actors.get(cache_key)
         if actor is not None:
@@ -46,6 +46,11 @@ class KnownKeys:
         with self._lock:
             self._actors[cache_key] = actor
         return actor
+
+
+def _cache_key(secret: str) -> str:
+    """Keys are remembered by a digest of their secret, never by the secret (memory only)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass

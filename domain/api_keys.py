@@ -1,7 +1,10 @@
 """The ApiKey aggregate: a secret that authenticates calls to the API.
 
-Only a SHA-256 digest of the secret is ever stored. The aggregate id is derived
-from that digest, so authenticating a request is a single lookup by id.
+The secret itself is never stored. What finds a key from a secret is a claim on the secret's
+keyed digest (HMAC-SHA-256 under the server's secret key), an internal fact that never leaves
+the event store: without the server's key, a digest cannot be tested against guesses. The
+key's id is random, unrelated to its secret, and its public events carry only its name and a
+hint of the secret (its first and last characters).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from eventsourcing.domain import event
 
@@ -22,35 +26,38 @@ def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32).replace("-", "_")
 
 
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+def new_key_id() -> str:
+    return ids.new_id(ids.API_KEY)
 
 
-def key_id_for(secret: str) -> str:
-    return f"{ids.API_KEY}_{digest(secret)[:40]}"
+def keyed_digest(secret: str, server_key: bytes) -> str:
+    """What the event store keeps of a secret: its HMAC under the server's key."""
+    return hmac.new(server_key, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def hint(secret: str) -> str:
+    """Enough of a secret for a person to tell keys apart, too little to guess it."""
+    return secret[:7] + "…" + secret[-4:]
 
 
 class ApiKey(IdgovAggregate):
-    @staticmethod
-    def create_id(secret_digest: str, **_: object) -> str:
-        return f"{ids.API_KEY}_{secret_digest[:40]}"
-
     class Created(IdgovAggregate.Created):
+        # Version 1 also carried the secret's plain SHA-256 (``secret_digest``), which a
+        # subscriber could test guesses against: it is no longer read or published.
+        class_version = 2
         name: str
-        secret_digest: str
         display_hint: str
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> dict[str, Any]:
+            state.pop("secret_digest", None)
+            return state
+
     @event(Created)
-    def __init__(
-        self, name: str, secret_digest: str, display_hint: str, context: EventContext
-    ) -> None:
+    def __init__(self, id: str, name: str, display_hint: str, context: EventContext) -> None:
         self.name = name
-        self.secret_digest = secret_digest
         self.display_hint = display_hint
         self.revoked = False
-
-    def matches(self, secret: str) -> bool:
-        return not self.revoked and hmac.compare_digest(self.secret_digest, digest(secret))
 
     class Revoked(IdgovAggregate.Event):
         pass

@@ -31,11 +31,13 @@ class IdentityApplication:
         access: AccessIndex,
         memberships: MembershipIndex,
         roles: RoleIndex,
+        server_key: bytes,
     ) -> None:
+        """``server_key``: the key of the keyed digests idgov keeps of secrets."""
         self.store = store
         cascades = Cascades(store, access, memberships)
         holders = RoleHolders(store, roles)
-        self.api_keys = ApiKeyService(store)
+        self.api_keys = ApiKeyService(store, server_key)
         self.environment = EnvironmentService(store, self.api_keys)
         self.custom_roles = CustomRoleService(store, holders)
         self.schema = SchemaService(store, self.custom_roles, holders)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
 from psycopg import sql
 
@@ -17,6 +21,23 @@ from projections.freshness import Freshness, Wakeups
 from projections.index import ReadSideIndex
 
 READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
+
+
+def server_key(settings: Settings) -> bytes:
+    """``IDGOV_SECRET_KEY``, or the key kept in the data directory, made by the first process
+    that needs it (the processes of one installation must agree on it)."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode()
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f"secret_key.{os.getpid()}")
+        fresh.write_text(secrets.token_urlsafe(48))
+        fresh.chmod(0o600)
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.link(fresh, path)
+        fresh.unlink()
+    return path.read_bytes().strip()
 
 
 class System:
@@ -40,7 +61,11 @@ class System:
         }
         index = ReadSideIndex(self.freshness, self.reads, timeout)
         self.commands = IdentityApplication(
-            self.store, access=index, memberships=index, roles=index
+            self.store,
+            access=index,
+            memberships=index,
+            roles=index,
+            server_key=server_key(settings),
         )
 
     @property

@@ -3,12 +3,15 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IDGOV_", extra="ignore")
+    # Errors name a setting, never its value: some values are secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="IDGOV_", extra="ignore", hide_input_in_errors=True
+    )
 
     # PostgreSQL. Unset means: start the embedded server with its data under data_dir.
     database_url: str | None = None
@@ -23,6 +26,9 @@ class Settings(BaseSettings):
     # Larger request bodies answer 413 before they are read any further.
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     bootstrap_api_key: str | None = Field(default=None, pattern=r"^sk_[A-Za-z0-9_]{16,}$")
+    # The key of the keyed digests idgov keeps of API key secrets. Unset: a random key kept in
+    # data_dir/secret_key, made on first start. Processes on several hosts must share one.
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
 
     # Kafka. Unset means: projections follow the event store in-process.
     kafka_bootstrap: str | None = None
@@ -52,6 +58,10 @@ class Settings(BaseSettings):
     def environment(self) -> dict[str, str | None]:
         """These settings as IDGOV_ variables (None: unset), for a child process to read."""
         return {
-            f"IDGOV_{name.upper()}": None if value is None else str(value)
+            f"IDGOV_{name.upper()}": None if value is None else _plain(value)
             for name, value in self.model_dump().items()
         }
+
+
+def _plain(value: object) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)

@@ -11,6 +11,7 @@ RESOURCE = "resource"
 ROLE_ASSIGNMENT = "role_assignment"
 GROUP_MEMBER = "group_member"
 GROUP_ROLE_ASSIGNMENT = "group_role_assignment"
+API_KEY_SECRET = "api_key_secret"  # noqa: S105 (a kind of claim: the value is a keyed digest)
 
 
 def membership_key(user_id: str, organization_id: str) -> str:

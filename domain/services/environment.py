@@ -11,7 +11,7 @@ from domain import api_keys
 from domain.authorization_schema import SCHEMA_ID, AuthorizationSchema
 from domain.environment import ENVIRONMENT_ID, Environment
 from domain.events import EventContext, IdgovAggregate
-from domain.services.api_keys import ApiKeyService, new_api_key
+from domain.services.api_keys import ApiKeyService
 from domain.store import EventStore, new_schema
 
 
@@ -37,10 +37,10 @@ class EnvironmentService:
         missing = self._missing(context)
         if self.store.find(Environment, ENVIRONMENT_ID) is None:
             secret = admin_secret or api_keys.new_secret()
-            key = new_api_key(context, name="admin", secret=secret)
+            key, claim = self.keys.new_key(context, name="admin", secret=secret)
             try:
                 self.store.save(
-                    key, Environment(admin_api_key_id=key.id, context=context), *missing
+                    key, claim, Environment(admin_api_key_id=key.id, context=context), *missing
                 )
             except IntegrityError:  # another process initialised it first
                 return None

@@ -257,5 +257,9 @@ def in_memory_app(
     store = store or EventStore(env=IN_MEMORY)
     access = LogAccessIndex(store)
     return IdentityApplication(
-        store, access=access, memberships=memberships or LogMembershipIndex(store), roles=access
+        store,
+        access=access,
+        memberships=memberships or LogMembershipIndex(store),
+        roles=access,
+        server_key=b"tests-server-key",
     )

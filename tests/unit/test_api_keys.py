@@ -1,0 +1,97 @@
+"""API keys: nothing that leaves the event store (events, Kafka, errors) lets anyone test
+guesses of a secret, and a key's id says nothing about its secret."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+from pydantic import ValidationError
+
+from domain.api_keys import ApiKey, keyed_digest
+from domain.catalog import is_public
+from domain.errors import Conflict
+from domain.events import Actor, EventContext
+from domain.serialization import event_to_json
+from idgov.settings import Settings
+from tests.unit.log_index import in_memory_app
+
+CONTEXT = EventContext(actor=Actor(type="system", id="tests"), source="system")
+SECRET = "sk_" + "chosen_by_hand_1234"
+
+
+def test_a_key_id_is_random_and_its_public_events_hold_no_digest_of_the_secret() -> None:
+    app = in_memory_app()
+    created, secret = app.api_keys.create_api_key(CONTEXT, name="ci", secret=SECRET)
+    key = created.value
+    plain = hashlib.sha256(secret.encode()).hexdigest()
+    keyed = keyed_digest(secret, b"tests-server-key")
+    assert key.id.startswith("key_")
+    assert plain[:12] not in key.id
+    published = [
+        event_to_json(event)
+        for event in app.store.events.get(key.id)
+        if is_public(event)  # what the relay puts on Kafka
+    ]
+    assert published
+    for body in published:
+        assert plain.encode() not in body
+        assert keyed.encode() not in body
+        assert b"digest" not in body
+        assert secret[7:-4].encode() not in body  # the hint shows the ends only
+
+
+def test_a_key_authenticates_until_revoked_and_only_under_its_server_key() -> None:
+    app = in_memory_app()
+    created, secret = app.api_keys.create_api_key(CONTEXT, name="ci")
+    found = app.api_keys.authenticate(secret)
+    assert found is not None
+    assert found.id == created.value.id
+    assert app.api_keys.authenticate(secret + "x") is None
+    assert app.api_keys.authenticate("not_a_key") is None
+
+    other_server = in_memory_app(app.store)
+    assert other_server.api_keys.authenticate(secret) is not None  # same key: the test's
+    elsewhere = type(app.api_keys)(app.store, b"another-server-key")
+    assert elsewhere.authenticate(secret) is None
+
+    app.api_keys.revoke_api_key(CONTEXT, created.value.id)
+    assert app.api_keys.authenticate(secret) is None
+    with pytest.raises(Conflict) as again:
+        app.api_keys.create_api_key(CONTEXT, name="again", secret=secret)
+    assert again.value.code == "api_key_already_exists"
+
+
+def test_a_version_1_key_event_reads_without_its_digest() -> None:
+    app = in_memory_app()
+    v1 = {
+        "timestamp": "2024-05-01T12:00:00.000001Z",
+        "context": {"actor": {"type": "system", "id": "idgov"}, "source": "system"},
+        "originator_topic": get_topic(ApiKey),
+        "name": "old",
+        "secret_digest": hashlib.sha256(b"sk_old").hexdigest(),
+        "display_hint": "sk_old…_old",
+    }
+    app.store.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id="key_0123456789abcdef",
+                originator_version=1,
+                topic=get_topic(ApiKey.Created),
+                state=json.dumps(v1).encode(),
+            )
+        ]
+    )
+    (created,) = app.store.events.get("key_0123456789abcdef")
+    assert "secret_digest" not in json.loads(event_to_json(created))
+
+
+def test_a_malformed_setting_is_named_without_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDGOV_BOOTSTRAP_API_KEY", "sk_too-short-and-secret")
+    with pytest.raises(ValidationError) as error:
+        Settings()
+    assert "bootstrap_api_key" in str(error.value)
+    assert "too-short-and-secret" not in str(error.value)
