@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
 from api.errors import ApiError
-from api.models.common import RequestBody
+from api.models.common import Public, RequestBody
 
 ExternalId = Field(min_length=1, max_length=128, pattern=r"^[\x00-\x7F]+$")
 TypeSlug = Field(min_length=1, max_length=48)
@@ -82,7 +82,7 @@ class ResourceUpdate(RequestBody):
     _one_parent = model_validator(mode="after")(_one_parent)
 
 
-class ResourcePublic(BaseModel):
+class ResourcePublic(Public):
     object: Literal["authorization_resource"] = "authorization_resource"
     id: str
     external_id: str
@@ -138,7 +138,7 @@ class RoleTarget(ResourceTarget):
     role_slug: str = Field(min_length=1, max_length=48)
 
 
-class RoleAssignmentPublic(BaseModel):
+class RoleAssignmentPublic(Public):
     object: Literal["role_assignment"] = "role_assignment"
     id: str
     organization_membership_id: str
@@ -148,9 +148,22 @@ class RoleAssignmentPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-
-def render_resource(row: dict[str, Any]) -> dict[str, Any]:
-    return ResourcePublic.model_validate(row).model_dump(mode="json")
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        """A holding as WorkOS's role assignment; organization-level roles show on the root."""
+        return cls(
+            id=row["id"],
+            organization_membership_id=row["membership_id"],
+            role={"slug": row["role_slug"]},
+            resource={
+                "id": row["resource_id"],
+                "external_id": row["resource_external_id"],
+                "resource_type_slug": row["resource_type_slug"],
+            },
+            source=_source(row),
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
 def _source(row: dict[str, Any]) -> dict[str, Any]:
@@ -162,20 +175,3 @@ def _source(row: dict[str, Any]) -> dict[str, Any]:
             "group": {"id": row["group_id"], "name": row["group_name"]},
         }
     return {"type": "direct", "group_role_assignment_id": None, "group": None}
-
-
-def render_assignment(row: dict[str, Any]) -> dict[str, Any]:
-    """A holding as WorkOS's role assignment; organization-level roles show on the root."""
-    return RoleAssignmentPublic(
-        id=row["id"],
-        organization_membership_id=row["membership_id"],
-        role={"slug": row["role_slug"]},
-        resource={
-            "id": row["resource_id"],
-            "external_id": row["resource_external_id"],
-            "resource_type_slug": row["resource_type_slug"],
-        },
-        source=_source(row),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    ).model_dump(mode="json")
