@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.datastructures import Headers, State
 
 from api.context import event_context
-from api.errors import ApiError
+from api.errors import ApiError, invalid_parameters
 from api.services import Services
 from domain.events import Actor, EventContext
 from domain.store import Committed
@@ -270,12 +270,8 @@ class PageQuery(BaseModel):
     @model_validator(mode="after")
     def _one_cursor(self) -> PageQuery:
         if self.before is not None and self.after is not None:
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send either 'before' or 'after', not both.",
-                errors=[{"field": "before", "code": "mutually_exclusive"}],
-            )
+            message = "Send either 'before' or 'after', not both."
+            raise invalid_parameters(message, "mutually_exclusive", "before")
         return self
 
 

@@ -9,9 +9,9 @@ from typing import Any, Literal, Protocol, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.errors import ApiError
+from api.errors import invalid_parameters
 from api.models.common import Public, RequestBody
-from api.models.resources import RoleTarget
+from api.models.resources import RoleTarget, assigned
 from domain.groups import Group
 
 MembershipId = Field(min_length=1, max_length=255)
@@ -68,12 +68,8 @@ def _one_to_max_changes(body: Change) -> Change:
     """WorkOS's batch bodies: ``add`` and ``remove`` hold 1 to 100 entries together."""
     count = len(body.add or []) + len(body.remove or [])
     if not 1 <= count <= MAX_CHANGES:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"'add' and 'remove' must hold between 1 and {MAX_CHANGES} entries together.",
-            errors=[{"field": "add", "code": "out_of_range"}],
-        )
+        message = f"'add' and 'remove' must hold between 1 and {MAX_CHANGES} entries together."
+        raise invalid_parameters(message, "out_of_range", "add")
     return body
 
 
@@ -116,15 +112,4 @@ class GroupRoleAssignmentPublic(Public):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(
-            id=row["id"],
-            group_id=row["group_id"],
-            role=SlimRole(slug=row["role_slug"]),
-            resource=AssignmentResource(
-                id=row["resource_id"],
-                external_id=row["resource_external_id"],
-                resource_type_slug=row["resource_type_slug"],
-            ),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+        return cls.model_validate({**assigned(row), "group_id": row["group_id"]})

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.errors import ApiError
+from api.errors import invalid_parameters
 from api.models.common import Public, RequestBody
 from api.models.users import UserPublic
 from domain.memberships import OrganizationMembership
@@ -40,15 +40,8 @@ class _RolesBody(RequestBody):
     @model_validator(mode="after")
     def _one_form(self) -> Self:
         if self.role_slug is not None and self.role_slugs is not None:
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send either 'role_slug' or 'role_slugs', not both.",
-                errors=[
-                    {"field": "role_slug", "code": "mutually_exclusive"},
-                    {"field": "role_slugs", "code": "mutually_exclusive"},
-                ],
-            )
+            message = "Send either 'role_slug' or 'role_slugs', not both."
+            raise invalid_parameters(message, "mutually_exclusive", "role_slug", "role_slugs")
         return self
 
     def roles(self) -> tuple[str, ...] | None:

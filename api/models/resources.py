@@ -7,7 +7,7 @@ from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.errors import ApiError
+from api.errors import invalid_parameters
 from api.models.common import Public, RequestBody
 
 ExternalId = Field(min_length=1, max_length=128, pattern=r"^[\x00-\x7F]+$")
@@ -23,27 +23,13 @@ def one_of(body: BaseModel, by_id: str, *pair: str, required: bool = True) -> bo
     has_id = values[by_id] is not None
     pair_given = [name for name in pair if values[name] is not None]
     if has_id and pair_given:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"Send '{by_id}' or {' + '.join(pair)}, not both.",
-            errors=[{"field": name, "code": "mutually_exclusive"} for name in (by_id, *pair_given)],
-        )
+        message = f"Send '{by_id}' or {' + '.join(pair)}, not both."
+        raise invalid_parameters(message, "mutually_exclusive", by_id, *pair_given)
     if pair_given and len(pair_given) != len(pair):
         missing = [name for name in pair if name not in pair_given]
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"{' and '.join(pair)} go together.",
-            errors=[{"field": name, "code": "required"} for name in missing],
-        )
+        raise invalid_parameters(f"{' and '.join(pair)} go together.", "required", *missing)
     if required and not has_id and not pair_given:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"Send '{by_id}' or {' + '.join(pair)}.",
-            errors=[{"field": by_id, "code": "required"}],
-        )
+        raise invalid_parameters(f"Send '{by_id}' or {' + '.join(pair)}.", "required", by_id)
     return has_id or bool(pair_given)
 
 
@@ -151,19 +137,28 @@ class RoleAssignmentPublic(Public):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
         """A holding as WorkOS's role assignment; organization-level roles show on the root."""
-        return cls(
-            id=row["id"],
-            organization_membership_id=row["membership_id"],
-            role={"slug": row["role_slug"]},
-            resource={
-                "id": row["resource_id"],
-                "external_id": row["resource_external_id"],
-                "resource_type_slug": row["resource_type_slug"],
-            },
-            source=_source(row),
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
+        return cls.model_validate(
+            {
+                **assigned(row),
+                "organization_membership_id": row["membership_id"],
+                "source": _source(row),
+            }
         )
+
+
+def assigned(row: dict[str, Any]) -> dict[str, Any]:
+    """What every role assignment row says, as WorkOS names it: the role and the resource."""
+    return {
+        "id": row["id"],
+        "role": {"slug": row["role_slug"]},
+        "resource": {
+            "id": row["resource_id"],
+            "external_id": row["resource_external_id"],
+            "resource_type_slug": row["resource_type_slug"],
+        },
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
 def _source(row: dict[str, Any]) -> dict[str, Any]:

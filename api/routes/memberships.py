@@ -9,7 +9,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import Command, DirectoryReads, Pagination
-from api.errors import ApiError
+from api.errors import ApiError, invalid_parameters
 from api.models.common import ListResponse, listed
 from api.models.memberships import STATUSES, MembershipCreate, MembershipPublic, MembershipUpdate
 from api.models.users import UserPublic
@@ -45,12 +45,8 @@ def _statuses(values: list[str] | None) -> list[str]:
     """``statuses`` comma-separated (as the SDK sends it) or repeated; only active by default."""
     wanted = [s for value in values or [] for s in value.split(",") if s]
     if any(s not in STATUSES for s in wanted):
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"'statuses' takes any of {', '.join(STATUSES)}.",
-            errors=[{"field": "statuses", "code": "invalid_value"}],
-        )
+        message = f"'statuses' takes any of {', '.join(STATUSES)}."
+        raise invalid_parameters(message, "invalid_value", "statuses")
     return wanted or ["active"]
 
 

@@ -13,7 +13,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.deps import AccessReads, Command, DirectoryReads, Pagination
-from api.errors import ApiError
+from api.errors import ApiError, invalid_parameters
 from api.models.common import ListResponse, listed
 from api.models.memberships import MembershipPublic
 from api.models.resources import (
@@ -111,24 +111,19 @@ def list_resources(
                 "Filter by organization_id or resource_type_slug.",
             )
         if parent_resource_id is not None and (parent_resource_type_slug or parent_external_id):
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send parent_resource_id or the parent external-id pair, not both.",
-                errors=[{"field": "parent_resource_id", "code": "mutually_exclusive"}],
-            )
+            message = "Send parent_resource_id or the parent external-id pair, not both."
+            raise invalid_parameters(message, "mutually_exclusive", "parent_resource_id")
         if parent_resource_type_slug is not None or parent_external_id is not None:
             if (
                 organization_id is None
                 or parent_resource_type_slug is None
                 or parent_external_id is None
             ):
-                raise ApiError(
-                    422,
-                    "invalid_request_parameters",
+                raise invalid_parameters(
                     "A parent by external id needs organization_id, parent_resource_type_slug and"
                     " parent_external_id.",
-                    errors=[{"field": "parent_external_id", "code": "required"}],
+                    "required",
+                    "parent_external_id",
                 )
             parent = queries.resource_by_external_id(
                 reader, organization_id, parent_resource_type_slug, parent_external_id

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Command, DirectoryReads, Pagination
-from api.errors import ApiError
+from api.errors import invalid_parameters
 from api.models.common import ListResponse, listed
 from api.models.users import UserCreate, UserPublic, UserUpdate
 from domain.errors import NotFound
@@ -44,12 +44,8 @@ def list_users(
             and organization_id is not None
             and organization != organization_id
         ):
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send either 'organization_id' or the deprecated 'organization', not both.",
-                errors=[{"field": "organization", "code": "mutually_exclusive"}],
-            )
+            message = "Send either 'organization_id' or the deprecated 'organization', not both."
+            raise invalid_parameters(message, "mutually_exclusive", "organization")
         found = queries.users(
             reader,
             page,
