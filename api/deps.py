@@ -13,13 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from psycopg import Connection
 from psycopg.rows import DictRow
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from starlette.datastructures import Headers, State
 
 from api.context import event_context
-from api.errors import ApiError
+from api.errors import ApiError, invalid_parameters
 from api.services import Services
-from domain.application import IdentityApplication
 from domain.events import Actor, EventContext
 from domain.store import Committed
 from projections.freshness import EVERYTHING, Freshness, Wanted
@@ -45,12 +44,6 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_commands(services: ServicesDep) -> IdentityApplication:
-    return services.commands
-
-
-Commands = Annotated[IdentityApplication, Depends(get_commands)]
-
 bearer = HTTPBearer(auto_error=False)
 
 
@@ -68,28 +61,25 @@ async def actor_for(services: Services, secret: str | None, *, load: bool = True
 
 
 async def authenticate(
-    services: ServicesDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
+    services: Services = request.app.state.services
     return await actor_for(services, None if credentials is None else credentials.credentials)
 
 
 CurrentActor = Annotated[Actor, Depends(authenticate)]
 
 
-async def get_event_context(request: Request, actor: CurrentActor) -> EventContext:
-    return event_context(request, actor)
+class CommandRequest:
+    """What a command route needs, in one dependency: the use cases (``commands``), the
+    request's ``context`` for the events, and how to answer once the command is committed:
+    with the command's event-store position as the consistency token, and a status, a body, or
+    a body read from a read model once the model holds the command's events."""
 
-
-CommandContext = Annotated[EventContext, Depends(get_event_context)]
-
-
-class Answers:
-    """How a route answers a committed command: with the command's event-store position as
-    the consistency token, and a status, a body, or a body read from a read model once the
-    model holds the command's events."""
-
-    def __init__(self, services: Services, response: Response) -> None:
+    def __init__(self, services: Services, context: EventContext, response: Response) -> None:
+        self.commands = services.commands
+        self.context = context
         self._services = services
         self._response = response
 
@@ -123,15 +113,17 @@ class Answers:
     def _token(self, result: Committed[Any]) -> None:
         position = result.position
         if position is None:  # nothing new was committed: the store's current position
-            position = self._services.commands.store.recorder.max_notification_id() or 0
+            position = self.commands.store.recorder.max_notification_id() or 0
         self._response.headers[TOKEN] = str(position)
 
 
-async def get_answers(services: ServicesDep, response: Response) -> Answers:
-    return Answers(services, response)
+async def command_request(
+    request: Request, response: Response, actor: CurrentActor
+) -> CommandRequest:
+    return CommandRequest(request.app.state.services, event_context(request, actor), response)
 
 
-Answer = Annotated[Answers, Depends(get_answers)]
+Command = Annotated[CommandRequest, Depends(command_request)]
 
 
 Consistency = Literal["fully_consistent", "at_least_as_fresh", "minimize_latency"]
@@ -239,12 +231,12 @@ class Reads:
 
 def reads(projection: str) -> Callable[..., Awaitable[Reads]]:
     async def dependency(
-        services: ServicesDep,
         request: Request,
         _: CurrentActor,
         consistency: Annotated[Consistency | None, Header(alias=CONSISTENCY)] = None,
         token: Annotated[str | None, Header(alias=TOKEN, pattern=TOKEN_PATTERN)] = None,
     ) -> Reads:
+        services: Services = request.app.state.services
         headers = ConsistencyHeaders.model_construct(consistency=consistency, token=token)
         return Reads(services, services.freshness[projection], headers.wanted(), request.state)
 
@@ -267,20 +259,24 @@ def request_body(model: type[Model], raw: bytes) -> Model:
         raise _invalid("body", error) from None
 
 
-async def page_request(
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    before: Annotated[str | None, Query(max_length=255)] = None,
-    after: Annotated[str | None, Query(max_length=255)] = None,
-    order: Annotated[Literal["asc", "desc", "normal"], Query()] = "desc",
-) -> PageRequest:
-    if before is not None and after is not None:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            "Send either 'before' or 'after', not both.",
-            errors=[{"field": "before", "code": "mutually_exclusive"}],
-        )
-    return PageRequest(limit=limit, before=before, after=after, order=order)
+class PageQuery(BaseModel):
+    """WorkOS's cursor parameters: one cursor at most, ``before`` or ``after``."""
+
+    limit: int = Field(default=10, ge=1, le=100)
+    before: str | None = Field(default=None, max_length=255)
+    after: str | None = Field(default=None, max_length=255)
+    order: Literal["asc", "desc", "normal"] = "desc"
+
+    @model_validator(mode="after")
+    def _one_cursor(self) -> PageQuery:
+        if self.before is not None and self.after is not None:
+            message = "Send either 'before' or 'after', not both."
+            raise invalid_parameters(message, "mutually_exclusive", "before")
+        return self
+
+
+async def page_request(query: Annotated[PageQuery, Query()]) -> PageRequest:
+    return PageRequest(query.limit, query.before, query.after, query.order)
 
 
 Pagination = Annotated[PageRequest, Depends(page_request)]

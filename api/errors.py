@@ -47,6 +47,12 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.errors = status, code, message, errors
 
 
+def invalid_parameters(message: str, code: str, *fields: str) -> ApiError:
+    """422 ``invalid_request_parameters``, naming each field at fault with ``code``."""
+    errors = [{"field": field, "code": code} for field in fields]
+    return ApiError(422, "invalid_request_parameters", message, errors=errors)
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 

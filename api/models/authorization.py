@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from api.models.common import RequestBody
+from api.models.common import Public, RequestBody
 
 Name = Field(min_length=1, max_length=48)
 Description = Field(default=None, max_length=150)
@@ -29,7 +29,7 @@ class ResourceTypeUpdate(RequestBody):
     parent_type_slugs: list[str] | None = Field(default=None, min_length=1, max_length=10)
 
 
-class ResourceTypePublic(BaseModel):
+class ResourceTypePublic(Public):
     object: Literal["resource_type"] = "resource_type"
     slug: str
     name: str
@@ -39,19 +39,27 @@ class ResourceTypePublic(BaseModel):
     updated_at: datetime
 
 
-class PermissionCreate(RequestBody):
+class _ScopedCreate(RequestBody):
     slug: str = Slug
     name: str = Name
     description: str | None = Description
     resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
 
-class PermissionUpdate(RequestBody):
+class _NamedUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=48)
     description: str | None = Description
 
 
-class PermissionPublic(BaseModel):
+class PermissionCreate(_ScopedCreate):
+    pass
+
+
+class PermissionUpdate(_NamedUpdate):
+    pass
+
+
+class PermissionPublic(Public):
     object: Literal["permission"] = "permission"
     id: str
     slug: str
@@ -63,11 +71,8 @@ class PermissionPublic(BaseModel):
     updated_at: datetime
 
 
-class RoleCreate(RequestBody):
-    slug: str = Slug
-    name: str = Name
-    description: str | None = Description
-    resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
+class RoleCreate(_ScopedCreate):
+    pass
 
 
 class OrganizationRoleCreate(RequestBody):
@@ -79,9 +84,8 @@ class OrganizationRoleCreate(RequestBody):
     resource_type_slug: str | None = Field(default=None, min_length=1, max_length=48)
 
 
-class RoleUpdate(RequestBody):
-    name: str | None = Field(default=None, min_length=1, max_length=48)
-    description: str | None = Description
+class RoleUpdate(_NamedUpdate):
+    pass
 
 
 class RolePermissions(RequestBody):
@@ -92,7 +96,7 @@ class RolePermission(RequestBody):
     slug: str = Slug
 
 
-class RolePublic(BaseModel):
+class RolePublic(Public):
     object: Literal["role"] = "role"
     id: str
     slug: str
@@ -104,10 +108,19 @@ class RolePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        kind = "EnvironmentRole" if row["organization_id"] is None else "OrganizationRole"
+        return cls.model_validate({**row, "type": kind})
 
-class RoleList(BaseModel):
+
+class RoleList(BaseModel):  # every role, in priority order: WorkOS pages no role list
     object: Literal["list"] = "list"
     data: list[RolePublic]
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> RoleList:
+        return cls(data=[RolePublic.from_row(row) for row in rows])
 
 
 class RoleSettingsUpdate(RequestBody):
@@ -125,29 +138,16 @@ class OrganizationRoleSettingsUpdate(RequestBody):
     priority_order: list[str] | None = Field(default=None, max_length=1000)
 
 
-class RoleSettingsPublic(BaseModel):
+class RoleSettingsPublic(Public):
     object: Literal["role_settings"] = "role_settings"
     default_role_slug: str | None
     multiple_roles: bool
     priority_order: list[str]
 
 
-class OrganizationRoleSettingsPublic(BaseModel):
+class OrganizationRoleSettingsPublic(Public):
     object: Literal["organization_role_settings"] = "organization_role_settings"
     organization_id: str
     customized: bool
     default_role_slug: str | None
     priority_order: list[str]
-
-
-def render_role(row: dict[str, Any]) -> dict[str, Any]:
-    kind = "EnvironmentRole" if row["organization_id"] is None else "OrganizationRole"
-    return RolePublic.model_validate({**row, "type": kind}).model_dump(mode="json")
-
-
-def render_permission(row: dict[str, Any]) -> dict[str, Any]:
-    return PermissionPublic.model_validate(row).model_dump(mode="json")
-
-
-def render_resource_type(row: dict[str, Any]) -> dict[str, Any]:
-    return ResourceTypePublic.model_validate(row).model_dump(mode="json")

@@ -1,8 +1,9 @@
-"""Shapes shared by every area: the list envelope and strict request bodies."""
+"""Shapes shared by every area: strict request bodies, public objects and the list envelope."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -17,6 +18,14 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Public(BaseModel):
+    """An object as the API answers it, made from a read-model row (``from_row``)."""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls.model_validate(row)
+
+
 class ListMetadata(BaseModel):
     before: str | None
     after: str | None
@@ -28,9 +37,9 @@ class ListResponse(BaseModel, Generic[T]):
     list_metadata: ListMetadata
 
 
-def list_response(page: Page, render: Any) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "data": [render(row) for row in page.rows],
-        "list_metadata": {"before": page.before, "after": page.after},
-    }
+def listed(page: Page, public: Callable[[dict[str, Any]], T]) -> ListResponse[T]:
+    """A page of read-model rows, each made public, in WorkOS's list envelope."""
+    return ListResponse[T](
+        data=[public(row) for row in page.rows],
+        list_metadata=ListMetadata(before=page.before, after=page.after),
+    )

@@ -3,18 +3,29 @@ Authorization APIs have them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, Self, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from api.errors import ApiError
-from api.models.common import RequestBody
-from api.models.resources import RoleTarget
+from api.errors import invalid_parameters
+from api.models.common import Public, RequestBody
+from api.models.resources import RoleTarget, assigned
 from domain.groups import Group
 
 MembershipId = Field(min_length=1, max_length=255)
 MAX_CHANGES = 100
+
+
+class _Changes(Protocol):
+    @property
+    def add(self) -> Sequence[object] | None: ...
+    @property
+    def remove(self) -> Sequence[object] | None: ...
+
+
+Change = TypeVar("Change", bound=_Changes)
 
 
 class GroupCreate(RequestBody):
@@ -27,7 +38,7 @@ class GroupUpdate(RequestBody):
     description: str | None = Field(default=None, max_length=150)
 
 
-class GroupPublic(BaseModel):
+class GroupPublic(Public):
     object: Literal["group"] = "group"
     id: str
     organization_id: str
@@ -36,29 +47,37 @@ class GroupPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_aggregate(cls, group: Group) -> Self:
+        """Commands answer from the write side, without waiting for the read model."""
+        return cls(
+            id=group.id,
+            organization_id=group.organization_id,
+            name=group.name,
+            description=group.description,
+            created_at=group.created_on,
+            updated_at=group.modified_on,
+        )
+
 
 class GroupMemberAdd(RequestBody):
     organization_membership_id: str = MembershipId
 
 
-def _between_one_and_max(add: list[Any] | None, remove: list[Any] | None) -> None:
+def _one_to_max_changes(body: Change) -> Change:
     """WorkOS's batch bodies: ``add`` and ``remove`` hold 1 to 100 entries together."""
-    count = len(add or []) + len(remove or [])
+    count = len(body.add or []) + len(body.remove or [])
     if not 1 <= count <= MAX_CHANGES:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"'add' and 'remove' must hold between 1 and {MAX_CHANGES} entries together.",
-            errors=[{"field": "add", "code": "out_of_range"}],
-        )
+        message = f"'add' and 'remove' must hold between 1 and {MAX_CHANGES} entries together."
+        raise invalid_parameters(message, "out_of_range", "add")
+    return body
 
 
 class GroupMembersChange(RequestBody):
     add: list[str] | None = Field(default=None, max_length=MAX_CHANGES)
     remove: list[str] | None = Field(default=None, max_length=MAX_CHANGES)
 
-    def check(self) -> None:
-        _between_one_and_max(self.add, self.remove)
+    _one_to_max = model_validator(mode="after")(_one_to_max_changes)
 
 
 class GroupRoleAssignmentsReplace(RequestBody):
@@ -69,8 +88,7 @@ class GroupRoleAssignmentsChange(RequestBody):
     add: list[RoleTarget] | None = Field(default=None, max_length=MAX_CHANGES)
     remove: list[RoleTarget] | None = Field(default=None, max_length=MAX_CHANGES)
 
-    def check(self) -> None:
-        _between_one_and_max(self.add, self.remove)
+    _one_to_max = model_validator(mode="after")(_one_to_max_changes)
 
 
 class AssignmentResource(BaseModel):
@@ -83,7 +101,7 @@ class SlimRole(BaseModel):
     slug: str
 
 
-class GroupRoleAssignmentPublic(BaseModel):
+class GroupRoleAssignmentPublic(Public):
     object: Literal["group_role_assignment"] = "group_role_assignment"
     id: str
     group_id: str
@@ -92,35 +110,6 @@ class GroupRoleAssignmentPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-
-def render_group(row: dict[str, Any]) -> dict[str, Any]:
-    return GroupPublic.model_validate(row).model_dump(mode="json")
-
-
-def render_group_aggregate(group: Group) -> dict[str, Any]:
-    """The write-side aggregate as the public object (commands answer without waiting)."""
-    return render_group(
-        {
-            "id": group.id,
-            "organization_id": group.organization_id,
-            "name": group.name,
-            "description": group.description,
-            "created_at": group.created_on,
-            "updated_at": group.modified_on,
-        }
-    )
-
-
-def render_group_role_assignment(row: dict[str, Any]) -> dict[str, Any]:
-    return GroupRoleAssignmentPublic(
-        id=row["id"],
-        group_id=row["group_id"],
-        role=SlimRole(slug=row["role_slug"]),
-        resource=AssignmentResource(
-            id=row["resource_id"],
-            external_id=row["resource_external_id"],
-            resource_type_slug=row["resource_type_slug"],
-        ),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    ).model_dump(mode="json")
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls.model_validate({**assigned(row), "group_id": row["group_id"]})

@@ -10,14 +10,15 @@ whether several are allowed is for the use cases to say (422 ``invalid_role``,
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from api.errors import ApiError
-from api.models.common import RequestBody
+from api.errors import invalid_parameters
+from api.models.common import Public, RequestBody
 from api.models.users import UserPublic
+from domain.memberships import OrganizationMembership
 
 MembershipStatus = Literal["active", "inactive", "pending"]
 STATUSES: tuple[MembershipStatus, ...] = ("active", "inactive", "pending")
@@ -36,18 +37,15 @@ class _RolesBody(RequestBody):
             raise PydanticCustomError("duplicate_value", "Each role slug may appear once.")
         return slugs
 
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if self.role_slug is not None and self.role_slugs is not None:
+            message = "Send either 'role_slug' or 'role_slugs', not both."
+            raise invalid_parameters(message, "mutually_exclusive", "role_slug", "role_slugs")
+        return self
+
     def roles(self) -> tuple[str, ...] | None:
         """The roles asked for, or None when the body names none."""
-        if self.role_slug is not None and self.role_slugs is not None:
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send either 'role_slug' or 'role_slugs', not both.",
-                errors=[
-                    {"field": "role_slug", "code": "mutually_exclusive"},
-                    {"field": "role_slugs", "code": "mutually_exclusive"},
-                ],
-            )
         if self.role_slug is not None:
             return (self.role_slug,)
         return tuple(self.role_slugs) if self.role_slugs is not None else None
@@ -70,7 +68,7 @@ class SlimRole(BaseModel):
     slug: str
 
 
-class MembershipPublic(BaseModel):
+class MembershipPublic(Public):
     object: Literal["organization_membership"] = "organization_membership"
     id: str
     user_id: str
@@ -85,9 +83,27 @@ class MembershipPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        """A read-model row: the membership, its organization's name and its user."""
+        roles = [{"slug": slug} for slug in row["role_slugs"]]
+        return cls.model_validate({**row, "role": roles[0], "roles": roles})
 
-def render(row: dict[str, Any]) -> dict[str, Any]:
-    """A read-model row (membership, organization name, user) as the public object."""
-    roles = [{"slug": slug} for slug in row["role_slugs"]]
-    public = MembershipPublic.model_validate({**row, "role": roles[0], "roles": roles})
-    return public.model_dump(mode="json")
+    @classmethod
+    def from_aggregate(
+        cls, membership: OrganizationMembership, organization_name: str, user: UserPublic
+    ) -> Self:
+        """Commands answer from the write side, without waiting for the read model."""
+        return cls.from_row(
+            {
+                "id": membership.id,
+                "user_id": membership.user_id,
+                "organization_id": membership.organization_id,
+                "organization_name": organization_name,
+                "status": membership.status,
+                "role_slugs": membership.role_slugs,
+                "user": user,
+                "created_at": membership.created_on,
+                "updated_at": membership.modified_on,
+            }
+        )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field
 
-from api.models.common import RequestBody
+from api.models.common import Public, RequestBody
+from domain.organizations import Organization
 
 DomainState = Literal["pending", "verified", "failed", "legacy_verified", "legacy_dns_verified"]
 Name = Field(min_length=1, max_length=255)
@@ -20,16 +22,6 @@ class DomainData(RequestBody):
     state: DomainState
 
 
-class OrganizationCreate(RequestBody):
-    name: str = Name
-    allow_profiles_outside_organization: bool | None = None
-    domains: list[str] | None = Field(default=None, max_length=100, deprecated=True)
-    domain_data: list[DomainData] | None = Field(default=None, max_length=100)
-    metadata: Metadata | None = Field(default=None, max_length=50)
-    external_id: str | None = ExternalId
-    stripe_customer_id: str | None = Field(default=None, max_length=255)
-
-
 class OrganizationUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=1, max_length=255)
     allow_profiles_outside_organization: bool | None = None
@@ -38,6 +30,10 @@ class OrganizationUpdate(RequestBody):
     metadata: Metadata | None = Field(default=None, max_length=50)
     external_id: str | None = ExternalId
     stripe_customer_id: str | None = Field(default=None, max_length=255)
+
+
+class OrganizationCreate(OrganizationUpdate):  # an update whose name is required
+    name: str = Name
 
 
 class OrganizationDomainPublic(BaseModel):
@@ -50,7 +46,7 @@ class OrganizationDomainPublic(BaseModel):
     updated_at: datetime
 
 
-class OrganizationPublic(BaseModel):
+class OrganizationPublic(Public):
     object: Literal["organization"] = "organization"
     id: str
     name: str
@@ -62,26 +58,44 @@ class OrganizationPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        domains = [
+            {
+                "object": "organization_domain",
+                "organization_id": row["id"],
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+                **domain,
+            }
+            for domain in row["domains"]
+        ]
+        return cls.model_validate({**row, "domains": domains})
 
-def domain_pairs(body: OrganizationCreate | OrganizationUpdate) -> list[tuple[str, str]] | None:
+    @classmethod
+    def from_aggregate(cls, organization: Organization) -> Self:
+        """Commands answer from the write side, without waiting for the read model."""
+        return cls.from_row(
+            {
+                "id": organization.id,
+                "name": organization.name,
+                "domains": [asdict(d) for d in organization.domains],
+                "metadata": organization.metadata,
+                "external_id": organization.external_id,
+                "stripe_customer_id": organization.stripe_customer_id,
+                "allow_profiles_outside_organization": (
+                    organization.allow_profiles_outside_organization
+                ),
+                "created_at": organization.created_on,
+                "updated_at": organization.modified_on,
+            }
+        )
+
+
+def domain_pairs(body: OrganizationUpdate) -> list[tuple[str, str]] | None:
     """``domain_data`` wins; the deprecated ``domains`` list means pending domains."""
     if body.domain_data is not None:
         return [(d.domain, d.state) for d in body.domain_data]
     if body.domains is not None:
         return [(d, "pending") for d in body.domains]
     return None
-
-
-def render(row: dict[str, Any]) -> dict[str, Any]:
-    """A read-model row as the public object."""
-    domains = [
-        {
-            "object": "organization_domain",
-            "organization_id": row["id"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            **domain,
-        }
-        for domain in row["domains"]
-    ]
-    return OrganizationPublic.model_validate({**row, "domains": domains}).model_dump(mode="json")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.errors import ApiError
-from api.models.common import RequestBody
+from api.errors import invalid_parameters
+from api.models.common import Public, RequestBody
 
 ExternalId = Field(min_length=1, max_length=128, pattern=r"^[\x00-\x7F]+$")
 TypeSlug = Field(min_length=1, max_length=48)
@@ -23,27 +23,13 @@ def one_of(body: BaseModel, by_id: str, *pair: str, required: bool = True) -> bo
     has_id = values[by_id] is not None
     pair_given = [name for name in pair if values[name] is not None]
     if has_id and pair_given:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"Send '{by_id}' or {' + '.join(pair)}, not both.",
-            errors=[{"field": name, "code": "mutually_exclusive"} for name in (by_id, *pair_given)],
-        )
+        message = f"Send '{by_id}' or {' + '.join(pair)}, not both."
+        raise invalid_parameters(message, "mutually_exclusive", by_id, *pair_given)
     if pair_given and len(pair_given) != len(pair):
         missing = [name for name in pair if name not in pair_given]
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"{' and '.join(pair)} go together.",
-            errors=[{"field": name, "code": "required"} for name in missing],
-        )
+        raise invalid_parameters(f"{' and '.join(pair)} go together.", "required", *missing)
     if required and not has_id and not pair_given:
-        raise ApiError(
-            422,
-            "invalid_request_parameters",
-            f"Send '{by_id}' or {' + '.join(pair)}.",
-            errors=[{"field": by_id, "code": "required"}],
-        )
+        raise invalid_parameters(f"Send '{by_id}' or {' + '.join(pair)}.", "required", by_id)
     return has_id or bool(pair_given)
 
 
@@ -82,7 +68,7 @@ class ResourceUpdate(RequestBody):
     _one_parent = model_validator(mode="after")(_one_parent)
 
 
-class ResourcePublic(BaseModel):
+class ResourcePublic(Public):
     object: Literal["authorization_resource"] = "authorization_resource"
     id: str
     external_id: str
@@ -138,7 +124,7 @@ class RoleTarget(ResourceTarget):
     role_slug: str = Field(min_length=1, max_length=48)
 
 
-class RoleAssignmentPublic(BaseModel):
+class RoleAssignmentPublic(Public):
     object: Literal["role_assignment"] = "role_assignment"
     id: str
     organization_membership_id: str
@@ -148,9 +134,31 @@ class RoleAssignmentPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        """A holding as WorkOS's role assignment; organization-level roles show on the root."""
+        return cls.model_validate(
+            {
+                **assigned(row),
+                "organization_membership_id": row["membership_id"],
+                "source": _source(row),
+            }
+        )
 
-def render_resource(row: dict[str, Any]) -> dict[str, Any]:
-    return ResourcePublic.model_validate(row).model_dump(mode="json")
+
+def assigned(row: dict[str, Any]) -> dict[str, Any]:
+    """What every role assignment row says, as WorkOS names it: the role and the resource."""
+    return {
+        "id": row["id"],
+        "role": {"slug": row["role_slug"]},
+        "resource": {
+            "id": row["resource_id"],
+            "external_id": row["resource_external_id"],
+            "resource_type_slug": row["resource_type_slug"],
+        },
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
 
 
 def _source(row: dict[str, Any]) -> dict[str, Any]:
@@ -162,20 +170,3 @@ def _source(row: dict[str, Any]) -> dict[str, Any]:
             "group": {"id": row["group_id"], "name": row["group_name"]},
         }
     return {"type": "direct", "group_role_assignment_id": None, "group": None}
-
-
-def render_assignment(row: dict[str, Any]) -> dict[str, Any]:
-    """A holding as WorkOS's role assignment; organization-level roles show on the root."""
-    return RoleAssignmentPublic(
-        id=row["id"],
-        organization_membership_id=row["membership_id"],
-        role={"slug": row["role_slug"]},
-        resource={
-            "id": row["resource_id"],
-            "external_id": row["resource_external_id"],
-            "resource_type_slug": row["resource_type_slug"],
-        },
-        source=_source(row),
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    ).model_dump(mode="json")

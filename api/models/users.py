@@ -11,12 +11,12 @@ describe the request, not the user; they are accepted and not stored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from api.models.common import RequestBody
+from api.models.common import Public, RequestBody
 from domain.users import User
 
 # WorkOS trims and lowercases the address before storing it.
@@ -89,7 +89,7 @@ class UserUpdate(_UserBody):
         return self.model_dump(include=self.model_fields_set & stored)
 
 
-class UserPublic(BaseModel):
+class UserPublic(Public):
     object: Literal["user"] = "user"
     id: str
     email: str
@@ -105,24 +105,17 @@ class UserPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
 
-
-def render(row: dict[str, Any]) -> dict[str, Any]:
-    """A read-model row (or the aggregate's fields) as the public object."""
-    return UserPublic.model_validate(row).model_dump(mode="json")
-
-
-def render_aggregate(user: User) -> dict[str, Any]:
-    """The write-side aggregate as the public object (commands answer without waiting for reads)."""
-    return render(
-        {
-            "id": user.id,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "email_verified": user.email_verified,
-            "external_id": user.external_id,
-            "metadata": user.metadata,
-            "created_at": user.created_on,
-            "updated_at": user.modified_on,
-        }
-    )
+    @classmethod
+    def from_aggregate(cls, user: User) -> Self:
+        """Commands answer from the write side, without waiting for the read model."""
+        return cls(
+            id=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            email_verified=user.email_verified,
+            external_id=user.external_id,
+            metadata=user.metadata,
+            created_at=user.created_on,
+            updated_at=user.modified_on,
+        )

@@ -1,33 +1,27 @@
 """WorkOS Authorization API, membership-centric: discovery, effective permissions and role
-assignments of one organization membership (its checks are in ``api.checks``)."""
+assignments of one organization membership (its checks are in ``api.checks``).
 
-from __future__ import annotations
+(No postponed annotations here: a route's annotation names a local of the function that
+declares it, which FastAPI reads when the route is declared.)"""
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
 from api.checks import RESOURCE_NOT_FOUND, membership_not_found
-from api.deps import (
-    AccessReads,
-    Answer,
-    CommandContext,
-    Commands,
-    Pagination,
-)
+from api.deps import AccessReads, Command, Pagination
 from api.errors import ApiError
-from api.models.authorization import PermissionPublic, render_permission
-from api.models.common import ListResponse, list_response
+from api.models.authorization import PermissionPublic
+from api.models.common import ListResponse, listed
 from api.models.resources import (
     ResourcePublic,
     ResourceTarget,
     RoleAssignmentPublic,
     RoleTarget,
     one_of,
-    render_assignment,
-    render_resource,
 )
 from domain.errors import NotFound
 from domain.resources import Resource
@@ -72,7 +66,7 @@ def _resource_in(conn: Connection[DictRow], organization_id: str, target: Resour
 # Discovery ---------------------------------------------------------------------
 
 
-@router.get(MEMBERSHIP + "/resources", response_model=ListResponse[ResourcePublic])
+@router.get(MEMBERSHIP + "/resources")
 def list_resources_for_membership(
     organization_membership_id: str,
     reads: AccessReads,
@@ -81,7 +75,7 @@ def list_resources_for_membership(
     parent_resource_id: str | None = None,
     parent_resource_type_slug: str | None = None,
     parent_resource_external_id: str | None = None,
-) -> dict[str, Any]:
+) -> ListResponse[ResourcePublic]:
     """Children of the parent the membership can act on with the permission, including access
     inherited from ancestors and organization-level roles (WorkOS lists direct ones only)."""
     with reads.connection() as reader:
@@ -100,55 +94,51 @@ def list_resources_for_membership(
         found = queries.accessible_children(
             reader, organization_membership_id, permission_slug, parent_id, page
         )
-        return list_response(found, render_resource)
+    return listed(found, ResourcePublic.from_row)
 
 
-def _effective(
-    reader: Connection[DictRow], membership_id: str, resource_id: str, page: Any
-) -> dict[str, Any]:
-    return list_response(
-        queries.effective_permissions(reader, membership_id, resource_id, page), render_permission
-    )
+async def _by_id(resource_id: str) -> ResourceTarget:
+    return ResourceTarget(resource_id=resource_id)
 
 
-@router.get(
-    MEMBERSHIP + "/resources/{resource_id}/permissions",
-    response_model=ListResponse[PermissionPublic],
+async def _by_external_id(resource_type_slug: str, external_id: str) -> ResourceTarget:
+    return ResourceTarget(resource_type_slug=resource_type_slug, resource_external_id=external_id)
+
+
+def _serve_effective_permissions(
+    path: str, locate: Callable[..., Awaitable[ResourceTarget]], name: str
+) -> None:
+    """The effective permissions on a resource, at ``path``, which names the resource as
+    ``locate`` reads it."""
+
+    @router.get(MEMBERSHIP + path + "/permissions", name=name)
+    def list_effective_permissions(
+        organization_membership_id: str,
+        target: Annotated[ResourceTarget, Depends(locate)],
+        reads: AccessReads,
+        page: Pagination,
+    ) -> ListResponse[PermissionPublic]:
+        with reads.connection() as reader:
+            organization_id = _organization_of(reader, organization_membership_id)
+            resource_id = _resource_in(reader, organization_id, target)
+            found = queries.effective_permissions(
+                reader, organization_membership_id, resource_id, page
+            )
+        return listed(found, PermissionPublic.from_row)
+
+
+_serve_effective_permissions("/resources/{resource_id}", _by_id, "list_effective_permissions")
+_serve_effective_permissions(
+    "/resources/{resource_type_slug}/{external_id}",
+    _by_external_id,
+    "list_effective_permissions_by_external_id",
 )
-def list_effective_permissions(
-    organization_membership_id: str, resource_id: str, reads: AccessReads, page: Pagination
-) -> dict[str, Any]:
-    with reads.connection() as reader:
-        organization_id = _organization_of(reader, organization_membership_id)
-        target = _resource_in(reader, organization_id, ResourceTarget(resource_id=resource_id))
-        return _effective(reader, organization_membership_id, target, page)
-
-
-@router.get(
-    MEMBERSHIP + "/resources/{resource_type_slug}/{external_id}/permissions",
-    response_model=ListResponse[PermissionPublic],
-)
-def list_effective_permissions_by_external_id(
-    organization_membership_id: str,
-    resource_type_slug: str,
-    external_id: str,
-    reads: AccessReads,
-    page: Pagination,
-) -> dict[str, Any]:
-    with reads.connection() as reader:
-        organization_id = _organization_of(reader, organization_membership_id)
-        target = ResourceTarget(
-            resource_type_slug=resource_type_slug, resource_external_id=external_id
-        )
-        return _effective(
-            reader, organization_membership_id, _resource_in(reader, organization_id, target), page
-        )
 
 
 # Role assignments --------------------------------------------------------------
 
 
-@router.get(MEMBERSHIP + "/role_assignments", response_model=ListResponse[RoleAssignmentPublic])
+@router.get(MEMBERSHIP + "/role_assignments")
 def list_role_assignments(
     organization_membership_id: str,
     reads: AccessReads,
@@ -156,7 +146,7 @@ def list_role_assignments(
     resource_id: str | None = None,
     resource_external_id: str | None = None,
     resource_type_slug: str | None = None,
-) -> dict[str, Any]:
+) -> ListResponse[RoleAssignmentPublic]:
     with reads.connection() as reader:
         organization_id = _organization_of(reader, organization_membership_id)
         if resource_external_id is not None:
@@ -165,7 +155,7 @@ def list_role_assignments(
             )
             resource_id = _target_id(reader, organization_id, target)
             if resource_id is None:
-                return list_response(Page([], None, None), render_assignment)
+                return listed(Page([], None, None), RoleAssignmentPublic.from_row)
             resource_type_slug = None
         found = queries.role_assignments(
             reader,
@@ -174,15 +164,13 @@ def list_role_assignments(
             resource_id=resource_id,
             resource_type_slug=resource_type_slug,
         )
-        return list_response(found, render_assignment)
+    return listed(found, RoleAssignmentPublic.from_row)
 
 
-def _resource_for_command(
-    commands: Commands, membership_id: str, target: ResourceTarget
-) -> Resource:
+def _resource_for_command(do: Command, membership_id: str, target: ResourceTarget) -> Resource:
     one_of(target, "resource_id", "resource_external_id", "resource_type_slug")
-    membership = commands.store.get_membership(membership_id)
-    return commands.resources.find_resource(
+    membership = do.commands.store.get_membership(membership_id)
+    return do.commands.resources.find_resource(
         membership.organization_id,
         target.resource_id,
         target.resource_external_id,
@@ -192,7 +180,7 @@ def _resource_for_command(
 
 def _assignment(
     conn: Connection[DictRow], membership_id: str, resource_id: str, role_slug: str
-) -> dict[str, Any]:
+) -> RoleAssignmentPublic:
     found = queries.role_assignments(
         conn,
         PageRequest(limit=1),
@@ -200,56 +188,38 @@ def _assignment(
         resource_id=resource_id,
         role_slug=role_slug,
     )
-    return render_assignment(found.rows[0])
+    return RoleAssignmentPublic.from_row(found.rows[0])
 
 
-@router.post(
-    MEMBERSHIP + "/role_assignments",
-    response_model=RoleAssignmentPublic,
-    status_code=status.HTTP_201_CREATED,
-)
+@router.post(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_201_CREATED)
 def assign_role(
-    organization_membership_id: str,
-    body: RoleTarget,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    resource = _resource_for_command(commands, organization_membership_id, body)
-    result = commands.resources.assign_role(
-        context, organization_membership_id, role_slug=body.role_slug, resource=resource
+    organization_membership_id: str, body: RoleTarget, do: Command
+) -> RoleAssignmentPublic:
+    resource = _resource_for_command(do, organization_membership_id, body)
+    result = do.commands.resources.assign_role(
+        do.context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    return answer.read(
+    return do.read(
         result, "access", _assignment, organization_membership_id, resource.id, body.role_slug
     )
 
 
 @router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)
-def remove_role(
-    organization_membership_id: str,
-    body: RoleTarget,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> Response:
-    resource = _resource_for_command(commands, organization_membership_id, body)
-    result = commands.resources.remove_role(
-        context, organization_membership_id, role_slug=body.role_slug, resource=resource
+def remove_role(organization_membership_id: str, body: RoleTarget, do: Command) -> Response:
+    resource = _resource_for_command(do, organization_membership_id, body)
+    result = do.commands.resources.remove_role(
+        do.context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+    return do.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(
     MEMBERSHIP + "/role_assignments/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 def remove_role_assignment(
-    organization_membership_id: str,
-    role_assignment_id: str,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
+    organization_membership_id: str, role_assignment_id: str, do: Command
 ) -> Response:
-    result = commands.resources.remove_role_assignment(
-        context, organization_membership_id, role_assignment_id
+    result = do.commands.resources.remove_role_assignment(
+        do.context, organization_membership_id, role_assignment_id
     )
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+    return do.status(result, status.HTTP_204_NO_CONTENT)

@@ -7,25 +7,16 @@ resource's type, and every member holds it there and, by inheritance, below.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import (
-    AccessReads,
-    Answer,
-    CommandContext,
-    Commands,
-    Pagination,
-)
-from api.models.common import ListResponse, list_response
+from api.deps import AccessReads, Command, Pagination
+from api.models.common import ListResponse, listed
 from api.models.groups import (
     GroupRoleAssignmentPublic,
     GroupRoleAssignmentsChange,
     GroupRoleAssignmentsReplace,
-    render_group_role_assignment,
 )
 from api.models.resources import RoleTarget, one_of
 from domain.application import IdentityApplication
@@ -61,112 +52,88 @@ def _known(commands: IdentityApplication, group: Group, target: RoleTarget) -> R
         return None
 
 
-def _group_exists(reader: Connection[DictRow], group_id: str) -> None:
-    if group_queries.group(reader, group_id) is None:
-        raise NotFound(f"Group not found: '{group_id}'.")
-
-
-def _assignment(conn: Connection[DictRow], group_id: str, assignment_id: str) -> dict[str, Any]:
+def _assignment(
+    conn: Connection[DictRow], group_id: str, assignment_id: str
+) -> GroupRoleAssignmentPublic:
     row = group_queries.group_role_assignment(conn, group_id, assignment_id)
     if row is None:
         raise NotFound(f"Group role assignment not found: '{assignment_id}'.")
-    return render_group_role_assignment(row)
+    return GroupRoleAssignmentPublic.from_row(row)
 
 
-def _all_assignments(conn: Connection[DictRow], group_id: str) -> dict[str, Any]:
-    """Every assignment of the group: it holds at most 100."""
-    held = group_queries.group_role_assignments(conn, group_id, PageRequest(limit=100))
-    return list_response(held, render_group_role_assignment)
+def _assignments(
+    conn: Connection[DictRow], group_id: str, page: PageRequest
+) -> ListResponse[GroupRoleAssignmentPublic]:
+    found = group_queries.group_role_assignments(conn, group_id, page)
+    return listed(found, GroupRoleAssignmentPublic.from_row)
 
 
-@router.get("", response_model=ListResponse[GroupRoleAssignmentPublic])
+@router.get("")
 def list_group_role_assignments(
     group_id: str, reads: AccessReads, page: Pagination
-) -> dict[str, Any]:
+) -> ListResponse[GroupRoleAssignmentPublic]:
     with reads.connection() as reader:
-        _group_exists(reader, group_id)
-        return list_response(
-            group_queries.group_role_assignments(reader, group_id, page),
-            render_group_role_assignment,
-        )
+        if group_queries.group(reader, group_id) is None:
+            raise NotFound(f"Group not found: '{group_id}'.")
+        return _assignments(reader, group_id, page)
 
 
-@router.post("", response_model=GroupRoleAssignmentPublic, status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED)
 def create_group_role_assignment(
-    group_id: str,
-    body: RoleTarget,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    group = commands.groups.get_group(group_id)
-    result = commands.groups.assign_group_role(context, group_id, _role_on(commands, group, body))
-    return answer.read(result, "access", _assignment, group_id, result.value.id)
+    group_id: str, body: RoleTarget, do: Command
+) -> GroupRoleAssignmentPublic:
+    group = do.commands.groups.get_group(group_id)
+    role = _role_on(do.commands, group, body)
+    result = do.commands.groups.assign_group_role(do.context, group_id, role)
+    return do.read(result, "access", _assignment, group_id, result.value.id)
 
 
-@router.put("", response_model=ListResponse[GroupRoleAssignmentPublic])
+@router.put("")
 def replace_group_role_assignments(
-    group_id: str,
-    body: GroupRoleAssignmentsReplace,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
+    group_id: str, body: GroupRoleAssignmentsReplace, do: Command
+) -> ListResponse[GroupRoleAssignmentPublic]:
     """The group then holds exactly the listed assignments (at most 100), answered as a list."""
-    group = commands.groups.get_group(group_id)
-    wanted = [_role_on(commands, group, target) for target in body.role_assignments]
-    result = commands.groups.replace_group_roles(context, group_id, wanted)
-    return answer.read(result, "access", _all_assignments, group_id)
+    group = do.commands.groups.get_group(group_id)
+    wanted = [_role_on(do.commands, group, target) for target in body.role_assignments]
+    result = do.commands.groups.replace_group_roles(do.context, group_id, wanted)
+    return do.read(result, "access", _assignments, group_id, PageRequest(limit=100))
 
 
 @router.patch("", status_code=status.HTTP_204_NO_CONTENT)
 def change_group_role_assignments(
-    group_id: str,
-    body: GroupRoleAssignmentsChange,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
+    group_id: str, body: GroupRoleAssignmentsChange, do: Command
 ) -> Response:
     """Adds and removes assignments in one change: existing ones added again and removals that
     match nothing are skipped; an assignment in both lists is refused."""
-    body.check()
-    group = commands.groups.get_group(group_id)
-    add = [_role_on(commands, group, target) for target in body.add or []]
-    remove = [r for r in (_known(commands, group, t) for t in body.remove or []) if r is not None]
-    result = commands.groups.change_group_roles(context, group_id, add=add, remove=remove)
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+    group = do.commands.groups.get_group(group_id)
+    add = [_role_on(do.commands, group, target) for target in body.add or []]
+    known = (_known(do.commands, group, target) for target in body.remove or [])
+    remove = [role for role in known if role is not None]
+    result = do.commands.groups.change_group_roles(do.context, group_id, add=add, remove=remove)
+    return do.status(result, status.HTTP_204_NO_CONTENT)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-def remove_group_role(
-    group_id: str,
-    body: RoleTarget,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> Response:
+def remove_group_role(group_id: str, body: RoleTarget, do: Command) -> Response:
     """Removes the assignment of ``role_slug`` on the resource named (none: the organization);
     404 when the group holds no such assignment."""
-    group = commands.groups.get_group(group_id)
-    result = commands.groups.remove_group_role(context, group_id, _role_on(commands, group, body))
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+    group = do.commands.groups.get_group(group_id)
+    role = _role_on(do.commands, group, body)
+    result = do.commands.groups.remove_group_role(do.context, group_id, role)
+    return do.status(result, status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{role_assignment_id}", response_model=GroupRoleAssignmentPublic)
+@router.get("/{role_assignment_id}")
 def get_group_role_assignment(
     group_id: str, role_assignment_id: str, reads: AccessReads
-) -> dict[str, Any]:
+) -> GroupRoleAssignmentPublic:
     with reads.connection() as reader:
         return _assignment(reader, group_id, role_assignment_id)
 
 
 @router.delete("/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_group_role_assignment(
-    group_id: str,
-    role_assignment_id: str,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> Response:
-    result = commands.groups.remove_group_role_assignment(context, group_id, role_assignment_id)
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+def remove_group_role_assignment(group_id: str, role_assignment_id: str, do: Command) -> Response:
+    result = do.commands.groups.remove_group_role_assignment(
+        do.context, group_id, role_assignment_id
+    )
+    return do.status(result, status.HTTP_204_NO_CONTENT)

@@ -12,13 +12,11 @@ commit as the deletion.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import AccessReads, Answer, CommandContext, Commands
+from api.deps import AccessReads, Command
 from api.models.authorization import (
     OrganizationRoleCreate,
     RoleList,
@@ -26,10 +24,11 @@ from api.models.authorization import (
     RolePermissions,
     RolePublic,
     RoleUpdate,
-    render_role,
 )
 from domain.errors import NotFound
 from domain.resources import root_resource_id
+from domain.roles import Role
+from domain.store import Committed
 from projections.access import queries
 
 router = APIRouter(
@@ -43,110 +42,84 @@ def require_organization(conn: Connection[DictRow], organization_id: str) -> Non
         raise NotFound(f"Organization not found: '{organization_id}'.")
 
 
-def _role(conn: Connection[DictRow], organization_id: str, slug: str) -> dict[str, Any]:
+def _role(conn: Connection[DictRow], organization_id: str, slug: str) -> RolePublic:
     row = queries.organization_role(conn, organization_id, slug)
     if row is None:
         raise NotFound(f"Role not found: '{slug}'.")
-    return render_role(row)
+    return RolePublic.from_row(row)
 
 
-@router.post("", response_model=RolePublic, status_code=status.HTTP_201_CREATED)
+def _answer(do: Command, organization_id: str, result: Committed[Role]) -> RolePublic:
+    """The changed role, once the access model holds the change."""
+    return do.read(result, "access", _role, organization_id, result.value.slug)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
 def create_organization_role(
-    organization_id: str,
-    body: OrganizationRoleCreate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.custom_roles.create_organization_role(
-        context, organization_id, **body.model_dump()
-    )
-    return answer.read(result, "access", _role, organization_id, result.value.slug)
+    organization_id: str, body: OrganizationRoleCreate, do: Command
+) -> RolePublic:
+    roles = do.commands.custom_roles
+    result = roles.create_organization_role(do.context, organization_id, **body.model_dump())
+    return _answer(do, organization_id, result)
 
 
-@router.get("", response_model=RoleList)
-def list_organization_roles(organization_id: str, reads: AccessReads) -> dict[str, Any]:
+@router.get("")
+def list_organization_roles(organization_id: str, reads: AccessReads) -> RoleList:
     with reads.connection() as reader:
         require_organization(reader, organization_id)
-        rows = queries.organization_roles(reader, organization_id)
-        return {"object": "list", "data": [render_role(row) for row in rows]}
+        return RoleList.from_rows(queries.organization_roles(reader, organization_id))
 
 
-@router.get("/{slug}", response_model=RolePublic)
-def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -> dict[str, Any]:
+@router.get("/{slug}")
+def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -> RolePublic:
     with reads.connection() as reader:
         require_organization(reader, organization_id)
         return _role(reader, organization_id, slug)
 
 
-@router.patch("/{slug}", response_model=RolePublic)
+@router.patch("/{slug}")
 def update_organization_role(
-    organization_id: str,
-    slug: str,
-    body: RoleUpdate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.custom_roles.update_organization_role(
-        context, organization_id, slug, **body.model_dump(exclude_unset=True)
-    )
-    return answer.read(result, "access", _role, organization_id, result.value.slug)
+    organization_id: str, slug: str, body: RoleUpdate, do: Command
+) -> RolePublic:
+    changes = body.model_dump(exclude_unset=True)
+    roles = do.commands.custom_roles
+    result = roles.update_organization_role(do.context, organization_id, slug, **changes)
+    return _answer(do, organization_id, result)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_organization_role(
-    organization_id: str,
-    slug: str,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> Response:
-    result = commands.custom_roles.delete_organization_role(context, organization_id, slug)
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+def delete_organization_role(organization_id: str, slug: str, do: Command) -> Response:
+    result = do.commands.custom_roles.delete_organization_role(do.context, organization_id, slug)
+    return do.status(result, status.HTTP_204_NO_CONTENT)
 
 
-@router.put("/{slug}/permissions", response_model=RolePublic)
+@router.put("/{slug}/permissions")
 def set_organization_role_permissions(
-    organization_id: str,
-    slug: str,
-    body: RolePermissions,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.custom_roles.set_organization_role_permissions(
-        context, organization_id, slug, body.permissions
+    organization_id: str, slug: str, body: RolePermissions, do: Command
+) -> RolePublic:
+    roles = do.commands.custom_roles
+    result = roles.set_organization_role_permissions(
+        do.context, organization_id, slug, body.permissions
     )
-    return answer.read(result, "access", _role, organization_id, result.value.slug)
+    return _answer(do, organization_id, result)
 
 
-@router.post("/{slug}/permissions", response_model=RolePublic)
+@router.post("/{slug}/permissions")
 def add_organization_role_permission(
-    organization_id: str,
-    slug: str,
-    body: RolePermission,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
+    organization_id: str, slug: str, body: RolePermission, do: Command
+) -> RolePublic:
     """Idempotent: adding a permission the role already holds changes nothing."""
-    result = commands.custom_roles.add_organization_role_permission(
-        context, organization_id, slug, body.slug
-    )
-    return answer.read(result, "access", _role, organization_id, result.value.slug)
+    roles = do.commands.custom_roles
+    result = roles.add_organization_role_permission(do.context, organization_id, slug, body.slug)
+    return _answer(do, organization_id, result)
 
 
-@router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
+@router.delete("/{slug}/permissions/{permission_slug}")
 def remove_organization_role_permission(
-    organization_id: str,
-    slug: str,
-    permission_slug: str,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.custom_roles.remove_organization_role_permission(
-        context, organization_id, slug, permission_slug
+    organization_id: str, slug: str, permission_slug: str, do: Command
+) -> RolePublic:
+    roles = do.commands.custom_roles
+    result = roles.remove_organization_role_permission(
+        do.context, organization_id, slug, permission_slug
     )
-    return answer.read(result, "access", _role, organization_id, result.value.slug)
+    return _answer(do, organization_id, result)

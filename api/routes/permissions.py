@@ -2,80 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import (
-    AccessReads,
-    Answer,
-    CommandContext,
-    Commands,
-    Pagination,
-)
-from api.models.authorization import (
-    PermissionCreate,
-    PermissionPublic,
-    PermissionUpdate,
-    render_permission,
-)
-from api.models.common import ListResponse, list_response
+from api.deps import AccessReads, Command, Pagination
+from api.models.authorization import PermissionCreate, PermissionPublic, PermissionUpdate
+from api.models.common import ListResponse, listed
 from domain.errors import NotFound
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization/permissions", tags=["authorization"])
 
 
-def _permission(conn: Connection[DictRow], slug: str) -> dict[str, Any]:
+def _permission(conn: Connection[DictRow], slug: str) -> PermissionPublic:
     row = queries.permission(conn, slug)
     if row is None:
         raise NotFound(f"Permission not found: '{slug}'.")
-    return render_permission(row)
+    return PermissionPublic.from_row(row)
 
 
-@router.post("", response_model=PermissionPublic, status_code=status.HTTP_201_CREATED)
-def create_permission(
-    body: PermissionCreate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.create_permission(context, **body.model_dump())
-    return answer.read(result, "access", _permission, body.slug)
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_permission(body: PermissionCreate, do: Command) -> PermissionPublic:
+    result = do.commands.schema.create_permission(do.context, **body.model_dump())
+    return do.read(result, "access", _permission, body.slug)
 
 
-@router.get("", response_model=ListResponse[PermissionPublic])
-def list_permissions(reads: AccessReads, page: Pagination) -> dict[str, Any]:
+@router.get("")
+def list_permissions(reads: AccessReads, page: Pagination) -> ListResponse[PermissionPublic]:
     with reads.connection() as reader:
-        return list_response(queries.permissions(reader, page), render_permission)
+        return listed(queries.permissions(reader, page), PermissionPublic.from_row)
 
 
-@router.get("/{slug}", response_model=PermissionPublic)
-def get_permission(slug: str, reads: AccessReads) -> dict[str, Any]:
+@router.get("/{slug}")
+def get_permission(slug: str, reads: AccessReads) -> PermissionPublic:
     with reads.connection() as reader:
-        row = queries.permission(reader, slug)
-        if row is None:
-            raise NotFound(f"Permission not found: '{slug}'.")
-        return render_permission(row)
+        return _permission(reader, slug)
 
 
-@router.patch("/{slug}", response_model=PermissionPublic)
-def update_permission(
-    slug: str,
-    body: PermissionUpdate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.update_permission(context, slug, **body.model_dump(exclude_unset=True))
-    return answer.read(result, "access", _permission, slug)
+@router.patch("/{slug}")
+def update_permission(slug: str, body: PermissionUpdate, do: Command) -> PermissionPublic:
+    changes = body.model_dump(exclude_unset=True)
+    result = do.commands.schema.update_permission(do.context, slug, **changes)
+    return do.read(result, "access", _permission, slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_permission(
-    slug: str, commands: Commands, context: CommandContext, answer: Answer
-) -> Response:
-    result = commands.schema.delete_permission(context, slug)
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+def delete_permission(slug: str, do: Command) -> Response:
+    result = do.commands.schema.delete_permission(do.context, slug)
+    return do.status(result, status.HTTP_204_NO_CONTENT)

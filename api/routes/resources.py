@@ -12,31 +12,22 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import (
-    AccessReads,
-    Answer,
-    CommandContext,
-    Commands,
-    DirectoryReads,
-    Pagination,
-)
-from api.errors import ApiError
-from api.models import memberships as membership_models
-from api.models.common import ListResponse, list_response
+from api.deps import AccessReads, Command, DirectoryReads, Pagination
+from api.errors import ApiError, invalid_parameters
+from api.models.common import ListResponse, listed
+from api.models.memberships import MembershipPublic
 from api.models.resources import (
     ResourceCreate,
     ResourcePublic,
     ResourceUpdate,
     RoleAssignmentPublic,
-    render_assignment,
-    render_resource,
 )
+from api.routes.memberships import memberships_by_id
 from domain.application import IdentityApplication
 from domain.errors import NotFound
 from domain.resources import Resource
 from projections.access import queries
-from projections.directory import queries as directory_queries
-from projections.pagination import Page
+from projections.pagination import Page, PageRequest
 
 router = APIRouter(prefix="/authorization", tags=["authorization"])
 
@@ -91,19 +82,17 @@ BY_ID = "/resources/{resource_id}"
 BY_EXTERNAL_ID = "/organizations/{organization_id}/resources/{resource_type_slug}/{external_id}"
 
 
-def _resource(conn: Connection[DictRow], resource_id: str) -> dict[str, Any]:
-    return render_resource(Located(resource_id).row(conn))
+def _resource(conn: Connection[DictRow], resource_id: str) -> ResourcePublic:
+    return ResourcePublic.from_row(Located(resource_id).row(conn))
 
 
-@router.post("/resources", response_model=ResourcePublic, status_code=status.HTTP_201_CREATED)
-def create_resource(
-    body: ResourceCreate, commands: Commands, context: CommandContext, answer: Answer
-) -> dict[str, Any]:
-    result = commands.resources.create_resource(context, **body.model_dump())
-    return answer.read(result, "access", _resource, result.value.id)
+@router.post("/resources", status_code=status.HTTP_201_CREATED)
+def create_resource(body: ResourceCreate, do: Command) -> ResourcePublic:
+    result = do.commands.resources.create_resource(do.context, **body.model_dump())
+    return do.read(result, "access", _resource, result.value.id)
 
 
-@router.get("/resources", response_model=ListResponse[ResourcePublic])
+@router.get("/resources")
 def list_resources(
     reads: AccessReads,
     page: Pagination,
@@ -113,7 +102,7 @@ def list_resources(
     parent_resource_id: str | None = None,
     parent_resource_type_slug: str | None = None,
     parent_external_id: str | None = None,
-) -> dict[str, Any]:
+) -> ListResponse[ResourcePublic]:
     with reads.connection() as reader:
         if organization_id is None and resource_type_slug is None:
             raise ApiError(
@@ -122,30 +111,25 @@ def list_resources(
                 "Filter by organization_id or resource_type_slug.",
             )
         if parent_resource_id is not None and (parent_resource_type_slug or parent_external_id):
-            raise ApiError(
-                422,
-                "invalid_request_parameters",
-                "Send parent_resource_id or the parent external-id pair, not both.",
-                errors=[{"field": "parent_resource_id", "code": "mutually_exclusive"}],
-            )
+            message = "Send parent_resource_id or the parent external-id pair, not both."
+            raise invalid_parameters(message, "mutually_exclusive", "parent_resource_id")
         if parent_resource_type_slug is not None or parent_external_id is not None:
             if (
                 organization_id is None
                 or parent_resource_type_slug is None
                 or parent_external_id is None
             ):
-                raise ApiError(
-                    422,
-                    "invalid_request_parameters",
+                raise invalid_parameters(
                     "A parent by external id needs organization_id, parent_resource_type_slug and"
                     " parent_external_id.",
-                    errors=[{"field": "parent_external_id", "code": "required"}],
+                    "required",
+                    "parent_external_id",
                 )
             parent = queries.resource_by_external_id(
                 reader, organization_id, parent_resource_type_slug, parent_external_id
             )
             if parent is None:
-                return list_response(Page([], None, None), render_resource)
+                return listed(Page([], None, None), ResourcePublic.from_row)
             parent_resource_id = parent["id"]
         result = queries.resources(
             reader,
@@ -155,7 +139,7 @@ def list_resources(
             external_id=resource_external_id,
             parent_resource_id=parent_resource_id,
         )
-        return list_response(result, render_resource)
+    return listed(result, ResourcePublic.from_row)
 
 
 def _memberships(
@@ -164,19 +148,12 @@ def _memberships(
     resource_id: str,
     permission_slug: str,
     assignment: str,
-    page: Any,
-) -> dict[str, Any]:
+    page: PageRequest,
+) -> ListResponse[MembershipPublic]:
     found = queries.memberships_with_permission(
         access, resource_id, permission_slug, indirect=assignment == "indirect", page=page
     )
-    rows = directory_queries.memberships_by_id(directory, [row["id"] for row in found.rows])
-    return {
-        "object": "list",
-        "data": [
-            membership_models.render(rows[row["id"]]) for row in found.rows if row["id"] in rows
-        ],
-        "list_metadata": {"before": found.before, "after": found.after},
-    }
+    return memberships_by_id(directory, found, "id")
 
 
 def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) -> None:
@@ -184,22 +161,16 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
     names end with ``suffix``."""
     Target = Annotated[Located, Depends(locate)]
 
-    @router.get(path, response_model=ResourcePublic, name="get_resource" + suffix)
-    def get_resource(target: Target, reads: AccessReads) -> dict[str, Any]:
+    @router.get(path, name="get_resource" + suffix)
+    def get_resource(target: Target, reads: AccessReads) -> ResourcePublic:
         with reads.connection() as reader:
-            return render_resource(target.row(reader))
+            return ResourcePublic.from_row(target.row(reader))
 
-    @router.patch(path, response_model=ResourcePublic, name="update_resource" + suffix)
-    def update_resource(
-        target: Target,
-        body: ResourceUpdate,
-        commands: Commands,
-        context: CommandContext,
-        answer: Answer,
-    ) -> dict[str, Any]:
-        resource = target.aggregate(commands)
-        result = commands.resources.update_resource(
-            context,
+    @router.patch(path, name="update_resource" + suffix)
+    def update_resource(target: Target, body: ResourceUpdate, do: Command) -> ResourcePublic:
+        resource = target.aggregate(do.commands)
+        result = do.commands.resources.update_resource(
+            do.context,
             resource,
             name=body.name,
             description=body.description,
@@ -208,19 +179,13 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
             parent_resource_external_id=body.parent_resource_external_id,
             parent_resource_type_slug=body.parent_resource_type_slug,
         )
-        return answer.read(result, "access", _resource, resource.id)
+        return do.read(result, "access", _resource, resource.id)
 
     @router.delete(path, status_code=status.HTTP_204_NO_CONTENT, name="delete_resource" + suffix)
-    def delete_resource(
-        target: Target,
-        commands: Commands,
-        context: CommandContext,
-        answer: Answer,
-        cascade_delete: bool = False,
-    ) -> Response:
-        resource = target.aggregate(commands)
-        result = commands.resources.delete_resource(context, resource, cascade=cascade_delete)
-        return answer.status(result, status.HTTP_204_NO_CONTENT)
+    def delete_resource(target: Target, do: Command, cascade_delete: bool = False) -> Response:
+        resource = target.aggregate(do.commands)
+        result = do.commands.resources.delete_resource(do.context, resource, cascade=cascade_delete)
+        return do.status(result, status.HTTP_204_NO_CONTENT)
 
     @router.get(path + "/organization_memberships", name="list_memberships_for_resource" + suffix)
     def list_memberships_for_resource(
@@ -230,27 +195,21 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
         page: Pagination,
         permission_slug: Permission,
         assignment: Assignment = "direct",
-    ) -> dict[str, Any]:
+    ) -> ListResponse[MembershipPublic]:
         with access_reads.connection() as access, directory_reads.connection() as directory:
             resource_id = target.row(access)["id"]
             return _memberships(access, directory, resource_id, permission_slug, assignment, page)
 
-    @router.get(
-        path + "/role_assignments",
-        response_model=ListResponse[RoleAssignmentPublic],
-        name="list_role_assignments_for_resource" + suffix,
-    )
+    @router.get(path + "/role_assignments", name="list_role_assignments_for_resource" + suffix)
     def list_role_assignments_for_resource(
         target: Target, reads: AccessReads, page: Pagination, role_slug: str | None = None
-    ) -> dict[str, Any]:
+    ) -> ListResponse[RoleAssignmentPublic]:
         with reads.connection() as reader:
             resource_id = target.row(reader)["id"]
-            return list_response(
-                queries.role_assignments(
-                    reader, page, resource_id=resource_id, role_slug=role_slug
-                ),
-                render_assignment,
+            found = queries.role_assignments(
+                reader, page, resource_id=resource_id, role_slug=role_slug
             )
+        return listed(found, RoleAssignmentPublic.from_row)
 
 
 _serve(BY_ID, by_id, "")

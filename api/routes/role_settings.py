@@ -18,13 +18,11 @@ role a membership keeps when multiple roles are turned off.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import AccessReads, Answer, CommandContext, Commands
+from api.deps import AccessReads, Command
 from api.models.authorization import (
     OrganizationRoleSettingsPublic,
     OrganizationRoleSettingsUpdate,
@@ -35,57 +33,46 @@ from api.routes.organization_roles import require_organization
 from projections.access import queries
 
 router = APIRouter(prefix="/authorization", tags=["authorization"])
+ORGANIZATION = "/organizations/{organization_id}/role_settings"
 
 
-def _environment(conn: Connection[DictRow]) -> dict[str, Any]:
-    settings = queries.role_settings(conn)
-    return RoleSettingsPublic.model_validate(settings).model_dump(mode="json")
+def _environment(conn: Connection[DictRow]) -> RoleSettingsPublic:
+    return RoleSettingsPublic.from_row(queries.role_settings(conn))
 
 
-def _organization(conn: Connection[DictRow], organization_id: str) -> dict[str, Any]:
+def _organization(
+    conn: Connection[DictRow], organization_id: str
+) -> OrganizationRoleSettingsPublic:
     settings = queries.organization_role_settings(conn, organization_id)
-    return OrganizationRoleSettingsPublic.model_validate(settings).model_dump(mode="json")
+    return OrganizationRoleSettingsPublic.from_row(settings)
 
 
-@router.get("/role_settings", response_model=RoleSettingsPublic)
-def get_role_settings(reads: AccessReads) -> dict[str, Any]:
+@router.get("/role_settings")
+def get_role_settings(reads: AccessReads) -> RoleSettingsPublic:
     with reads.connection() as reader:
         return _environment(reader)
 
 
-@router.patch("/role_settings", response_model=RoleSettingsPublic)
-def update_role_settings(
-    body: RoleSettingsUpdate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.role_settings.change_role_settings(context, **body.model_dump())
-    return answer.read(result, "access", _environment)
+@router.patch("/role_settings")
+def update_role_settings(body: RoleSettingsUpdate, do: Command) -> RoleSettingsPublic:
+    result = do.commands.role_settings.change_role_settings(do.context, **body.model_dump())
+    return do.read(result, "access", _environment)
 
 
-@router.get(
-    "/organizations/{organization_id}/role_settings",
-    response_model=OrganizationRoleSettingsPublic,
-)
-def get_organization_role_settings(organization_id: str, reads: AccessReads) -> dict[str, Any]:
+@router.get(ORGANIZATION)
+def get_organization_role_settings(
+    organization_id: str, reads: AccessReads
+) -> OrganizationRoleSettingsPublic:
     with reads.connection() as reader:
         require_organization(reader, organization_id)
         return _organization(reader, organization_id)
 
 
-@router.patch(
-    "/organizations/{organization_id}/role_settings",
-    response_model=OrganizationRoleSettingsPublic,
-)
+@router.patch(ORGANIZATION)
 def update_organization_role_settings(
-    organization_id: str,
-    body: OrganizationRoleSettingsUpdate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.role_settings.change_organization_role_settings(
-        context, organization_id, **body.model_dump()
-    )
-    return answer.read(result, "access", _organization, organization_id)
+    organization_id: str, body: OrganizationRoleSettingsUpdate, do: Command
+) -> OrganizationRoleSettingsPublic:
+    settings = do.commands.role_settings
+    changes = body.model_dump()
+    result = settings.change_organization_role_settings(do.context, organization_id, **changes)
+    return do.read(result, "access", _organization, organization_id)

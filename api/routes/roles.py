@@ -10,13 +10,11 @@ same commit as the deletion.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from api.deps import AccessReads, Answer, CommandContext, Commands
+from api.deps import AccessReads, Command
 from api.models.authorization import (
     RoleCreate,
     RoleList,
@@ -24,7 +22,6 @@ from api.models.authorization import (
     RolePermissions,
     RolePublic,
     RoleUpdate,
-    render_role,
 )
 from domain.errors import NotFound
 from projections.access import queries
@@ -32,89 +29,56 @@ from projections.access import queries
 router = APIRouter(prefix="/authorization/roles", tags=["authorization"])
 
 
-def _role(conn: Connection[DictRow], slug: str) -> dict[str, Any]:
+def _role(conn: Connection[DictRow], slug: str) -> RolePublic:
     row = queries.environment_role(conn, slug)
     if row is None:
         raise NotFound(f"Role not found: '{slug}'.")
-    return render_role(row)
+    return RolePublic.from_row(row)
 
 
-@router.post("", response_model=RolePublic, status_code=status.HTTP_201_CREATED)
-def create_role(
-    body: RoleCreate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.create_role(context, **body.model_dump())
-    return answer.read(result, "access", _role, result.value)
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_role(body: RoleCreate, do: Command) -> RolePublic:
+    result = do.commands.schema.create_role(do.context, **body.model_dump())
+    return do.read(result, "access", _role, result.value)
 
 
-@router.get("", response_model=RoleList)
-def list_roles(reads: AccessReads) -> dict[str, Any]:
+@router.get("")
+def list_roles(reads: AccessReads) -> RoleList:
     with reads.connection() as reader:
-        return {
-            "object": "list",
-            "data": [render_role(row) for row in queries.environment_roles(reader)],
-        }
+        return RoleList.from_rows(queries.environment_roles(reader))
 
 
-@router.get("/{slug}", response_model=RolePublic)
-def get_role(slug: str, reads: AccessReads) -> dict[str, Any]:
+@router.get("/{slug}")
+def get_role(slug: str, reads: AccessReads) -> RolePublic:
     with reads.connection() as reader:
         return _role(reader, slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_role(slug: str, commands: Commands, context: CommandContext, answer: Answer) -> Response:
-    result = commands.schema.delete_role(context, slug)
-    return answer.status(result, status.HTTP_204_NO_CONTENT)
+def delete_role(slug: str, do: Command) -> Response:
+    return do.status(do.commands.schema.delete_role(do.context, slug), status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{slug}", response_model=RolePublic)
-def update_role(
-    slug: str,
-    body: RoleUpdate,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.update_role(context, slug, **body.model_dump(exclude_unset=True))
-    return answer.read(result, "access", _role, result.value)
+@router.patch("/{slug}")
+def update_role(slug: str, body: RoleUpdate, do: Command) -> RolePublic:
+    result = do.commands.schema.update_role(do.context, slug, **body.model_dump(exclude_unset=True))
+    return do.read(result, "access", _role, result.value)
 
 
-@router.put("/{slug}/permissions", response_model=RolePublic)
-def set_role_permissions(
-    slug: str,
-    body: RolePermissions,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.set_role_permissions(context, slug, body.permissions)
-    return answer.read(result, "access", _role, result.value)
+@router.put("/{slug}/permissions")
+def set_role_permissions(slug: str, body: RolePermissions, do: Command) -> RolePublic:
+    result = do.commands.schema.set_role_permissions(do.context, slug, body.permissions)
+    return do.read(result, "access", _role, result.value)
 
 
-@router.post("/{slug}/permissions", response_model=RolePublic)
-def add_role_permission(
-    slug: str,
-    body: RolePermission,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
-    result = commands.schema.add_role_permission(context, slug, body.slug)
-    return answer.read(result, "access", _role, result.value)
+@router.post("/{slug}/permissions")
+def add_role_permission(slug: str, body: RolePermission, do: Command) -> RolePublic:
+    result = do.commands.schema.add_role_permission(do.context, slug, body.slug)
+    return do.read(result, "access", _role, result.value)
 
 
-@router.delete("/{slug}/permissions/{permission_slug}", response_model=RolePublic)
-def remove_role_permission(
-    slug: str,
-    permission_slug: str,
-    commands: Commands,
-    context: CommandContext,
-    answer: Answer,
-) -> dict[str, Any]:
+@router.delete("/{slug}/permissions/{permission_slug}")
+def remove_role_permission(slug: str, permission_slug: str, do: Command) -> RolePublic:
     """An idgov extension mirroring the organization-role endpoint."""
-    result = commands.schema.remove_role_permission(context, slug, permission_slug)
-    return answer.read(result, "access", _role, result.value)
+    result = do.commands.schema.remove_role_permission(do.context, slug, permission_slug)
+    return do.read(result, "access", _role, result.value)
