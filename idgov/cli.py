@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 from domain.events import SYSTEM, EventContext
 from idgov import logs
-from idgov.database import Database, DataDirInUse, EmbeddedPostgres
+from idgov.database import Database
+from idgov.embedded import DataDirInUse, EmbeddedPostgres
 from idgov.settings import Settings
 
 log = structlog.get_logger("idgov")
