@@ -7,6 +7,9 @@ import fcntl
 import os
 import pwd
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import structlog
@@ -82,3 +85,18 @@ class EmbeddedPostgres:
         owner = self.pgdata.stat().st_uid
         user = pwd.getpwuid(owner).pw_name if owner != os.geteuid() else None
         pg_ctl(list(args), pgdata=self.pgdata, user=user)
+
+
+@contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    """The embedded server's URL while it runs; exits with a message if the data dir is taken."""
+    try:
+        embedded = EmbeddedPostgres(data_dir)
+    except DataDirInUse as error:
+        sys.exit(str(error))
+    log.info("embedded_postgres_started", data_dir=str(data_dir.resolve()))
+    try:
+        yield embedded.url
+    finally:
+        embedded.stop()
+        log.info("embedded_postgres_stopped")
