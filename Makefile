@@ -3,6 +3,8 @@
 #
 #   make venv        create .venv and install idgov with test and dev extras
 #   make run         start idgov (embedded PostgreSQL, no Kafka)
+#   make run-kafka   the production shape: embedded PostgreSQL, the local Kafka broker, and
+#                    the relay, projection workers and API as supervised processes
 #   make test        run the tests against a local Kafka broker
 #                    (PYTEST_ARGS="-k foo -x" to pass options to pytest)
 #   make bench       run the benchmarks with the same broker handling
@@ -24,7 +26,7 @@ BENCH_ARGS ?=
 # Interpreter for the venv: the first of these that is Python >= 3.11.
 PYTHON_CANDIDATES ?= python3.11 python3.12 python3.13 python3
 
-.PHONY: venv run test bench lint typecheck kafka-start kafka-stop clean distclean
+.PHONY: venv run run-kafka test bench lint typecheck kafka-start kafka-stop clean distclean
 
 venv: $(STAMP)
 
@@ -41,6 +43,9 @@ $(STAMP): pyproject.toml
 
 run: venv
 	$(BIN)/idgov up
+
+run-kafka: venv
+	$(BIN)/idgov up --kafka
 
 test: venv
 	tests/run.sh $(BIN)/pytest $(PYTEST_ARGS)

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 from domain.events import SYSTEM, EventContext
 from idgov import logs
-from idgov.database import Database, DataDirInUse, EmbeddedPostgres
+from idgov.database import Database
+from idgov.embedded import embedded_postgres
 from idgov.settings import Settings
 
 log = structlog.get_logger("idgov")
@@ -30,29 +31,21 @@ SYSTEM_CONTEXT = EventContext(actor=SYSTEM, source="system")
 def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[System]:
     from idgov.bootstrap import System
 
-    embedded = None
-    if settings.database_url:
-        url = settings.database_url
-    elif embedded_allowed:
-        try:
-            embedded = EmbeddedPostgres(settings.data_dir)
-        except DataDirInUse as error:
-            sys.exit(str(error))
-        url = embedded.url
-        log.info("embedded_postgres_started", data_dir=str(settings.data_dir.resolve()))
-    else:
-        sys.exit("IDGOV_DATABASE_URL is not set (only 'idgov up' starts an embedded PostgreSQL).")
-    try:
+    with ExitStack() as stack:
+        if settings.database_url:
+            url = settings.database_url
+        elif embedded_allowed:
+            url = stack.enter_context(embedded_postgres(settings.data_dir))
+        else:
+            sys.exit(
+                "IDGOV_DATABASE_URL is not set (only 'idgov up' starts an embedded PostgreSQL)."
+            )
         settings = settings.model_copy(update={"database_url": url})
         system = System(settings, Database.from_url(url))
         try:
             yield system
         finally:
             system.close()
-    finally:
-        if embedded is not None:
-            embedded.stop()
-            log.info("embedded_postgres_stopped")
 
 
 def _initialize(system: System) -> None:
@@ -102,18 +95,20 @@ def _serve(system: System) -> None:
         return
     # Worker processes build their own System from these settings (the embedded server's
     # URL included), handed down in the environment.
-    for name, value in settings.environment().items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    settings.export(os.environ)
     uvicorn.run("idgov.asgi:create", factory=True, workers=settings.api_workers, **options)
 
 
-def up(settings: Settings, _: argparse.Namespace) -> None:
-    """Embedded default: PostgreSQL from the wheel, projections in-process, no Kafka."""
+def up(settings: Settings, args: argparse.Namespace) -> None:
+    """Embedded default: PostgreSQL from the wheel, projections in-process, no Kafka; with
+    --kafka, the production shape as supervised processes (idgov/supervise.py)."""
     from consumers.follower import follow
 
+    if args.kafka:
+        from idgov.supervise import run_with_kafka
+
+        run_with_kafka(settings)
+        return
     settings = settings.model_copy(update={"kafka_bootstrap": None})
     with _system(settings, embedded_allowed=True) as system, ExitStack() as runners:
         _initialize(system)
@@ -236,9 +231,16 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="idgov", description="Event-sourced identity governance.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "up", help="run everything in one process on an embedded PostgreSQL"
-    ).set_defaults(run=up)
+    run = commands.add_parser(
+        "up", help="run everything on an embedded PostgreSQL, in one process unless --kafka"
+    )
+    run.add_argument(
+        "--kafka",
+        action="store_true",
+        help="run the relay, a worker per read model and the API as processes on Kafka "
+        "(the local broker unless IDGOV_KAFKA_BOOTSTRAP is set)",
+    )
+    run.set_defaults(run=up)
     commands.add_parser("migrate", help="create tables, topic and the admin API key").set_defaults(
         run=migrate
     )

