@@ -178,16 +178,10 @@ def _resource_for_command(do: Command, membership_id: str, target: ResourceTarge
     )
 
 
-def _assignment(
-    conn: Connection[DictRow], membership_id: str, resource_id: str, role_slug: str
-) -> RoleAssignmentPublic:
-    found = queries.role_assignments(
-        conn,
-        PageRequest(limit=1),
-        membership_id=membership_id,
-        resource_id=resource_id,
-        role_slug=role_slug,
-    )
+def _assignment(conn: Connection[DictRow], assignment_id: str) -> RoleAssignmentPublic:
+    """The assignment a command made, by its id: the membership may hold the same role on the
+    same resource through a group too, a holding of its own."""
+    found = queries.role_assignments(conn, PageRequest(limit=1), assignment_id=assignment_id)
     return RoleAssignmentPublic.from_row(found.rows[0])
 
 
@@ -199,9 +193,7 @@ def assign_role(
     result = do.commands.resources.assign_role(
         do.context, organization_membership_id, role_slug=body.role_slug, resource=resource
     )
-    return do.read(
-        result, "access", _assignment, organization_membership_id, resource.id, body.role_slug
-    )
+    return do.read(result, "access", _assignment, result.value.id)
 
 
 @router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)

@@ -474,12 +474,14 @@ def role_assignments(
     conn: Connection[DictRow],
     page: PageRequest,
     *,
+    assignment_id: str | None = None,
     membership_id: str | None = None,
     resource_id: str | None = None,
     role_slug: str | None = None,
     resource_type_slug: str | None = None,
 ) -> Page:
     filters = {
+        "g.id": assignment_id,
         "g.membership_id": membership_id,
         "g.resource_id": resource_id,
         "g.role_slug": role_slug,

@@ -382,6 +382,26 @@ def test_a_platform_group_lets_its_members_deploy_every_app_in_its_workspace(
         resource_target=ResourceTargetById(resource_id=acme.workspace),
     )
     assert allowed(workos, acme.bob, "app:deploy", acme.app)  # still through the group
+
+    # Assigned while the group grants it too, the answer is the direct assignment made, and
+    # removing it by that id leaves the group's.
+    made = authz.assign_role(
+        acme.bob,
+        role_slug="workspace-admin",
+        resource_target=ResourceTargetById(resource_id=acme.workspace),
+    )
+    assert made.source.type.value == "direct"
+    direct_ids = {
+        a.id for a in authz.list_role_assignments(acme.bob).data if a.source.type.value == "direct"
+    }
+    assert made.id in direct_ids
+    authz.remove_role_assignment(acme.bob, made.id)
+    held = [
+        (a.source.type.value, a.role.slug)
+        for a in authz.list_role_assignments(acme.bob).data
+        if a.resource.id == acme.workspace
+    ]
+    assert held == [("group", "workspace-admin")]
     workos.groups.delete_organization_group(org, platform.id)
     assert not allowed(workos, acme.bob, "app:deploy", acme.app)
 
