@@ -10,11 +10,13 @@ from fastapi import Request
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import invalid_parameters
 from domain.events import Actor, EventContext
 
 REQUEST_ID = "X-Request-Id"
 REASON = "X-Idgov-Reason"
 READ_POSITION = "X-Idgov-Read-Position"
+MAX_REASON = 1000
 
 log = structlog.get_logger("idgov.api")
 
@@ -63,10 +65,27 @@ class RequestContext:
 
 
 def event_context(request: Request, actor: Actor) -> EventContext:
-    reason = request.headers.get(REASON)
     return EventContext(
         actor=actor,
         source="api",
         request_id=getattr(request.state, "request_id", None),
-        reason=reason[:1000] if reason else None,
+        reason=_reason(request.headers.get(REASON)),
     )
+
+
+def _reason(header: str | None) -> str | None:
+    """The reason as the caller wrote it: UTF-8 (HTTP hands header bytes over as Latin-1), at
+    most ``MAX_REASON`` characters; anything else is refused, never cut or garbled."""
+    if not header:
+        return None
+    try:
+        reason = header.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_parameters(
+            f"{REASON} must be UTF-8 text.", "invalid_encoding", REASON
+        ) from None
+    if len(reason) > MAX_REASON:
+        raise invalid_parameters(
+            f"{REASON} holds at most {MAX_REASON} characters.", "too_long", REASON
+        )
+    return reason

@@ -6,14 +6,17 @@ nothing changed (the event store did not move and the lists read the same).
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
+from domain.store import EventStore
 from tests.e2e.support import nothing_changes, unique
 from tests.servers import Server
 
@@ -23,6 +26,7 @@ MEMBERSHIPS = "/user_management/organization_memberships"
 TOKEN = "X-Idgov-Consistency-Token"
 CONSISTENCY = "X-Idgov-Consistency"
 READ_POSITION = "X-Idgov-Read-Position"
+REASON = "X-Idgov-Reason"
 UNKNOWN = {"org": "org_01JZZZZZZZZZZZZZZZZZZZZZZZ", "user": "user_01JZZZZZZZZZZZZZZZZZZZZZZZ"}
 UNKNOWN_MEMBERSHIP = "om_01JZZZZZZZZZZZZZZZZZZZZZZZ"
 # The checks are served without FastAPI's dependencies: they must refuse exactly as the rest.
@@ -165,6 +169,39 @@ def test_a_token_no_commit_has_reached_is_refused_at_once(
             assert time.monotonic() - started < 1.0
             assert response.status_code == 400, response.text
             assert response.json()["code"] == "invalid_consistency_token"
+
+
+def _stored_reason(server: Server, aggregate_id: str) -> str | None:
+    """The reason recorded on the aggregate's first event, as the event store holds it."""
+    with psycopg.connect(server.env["IDGOV_DATABASE_URL"]) as conn:
+        row = conn.execute(
+            f"SELECT state FROM {EventStore.name}_events WHERE originator_id = %s"
+            " ORDER BY originator_version LIMIT 1",
+            (aggregate_id,),
+        ).fetchone()
+    assert row is not None
+    reason: str | None = json.loads(bytes(row[0]))["context"].get("reason")
+    return reason
+
+
+def test_a_reason_is_kept_as_written_or_refused(
+    client: httpx.Client, server: Server, known: dict[str, Any]
+) -> None:
+    """UTF-8, up to 1,000 characters; never garbled, never cut."""
+    written = "Zugang für Jörg — 承認済み"
+    created = client.post(ORGS, json={"name": "Reasoned"}, headers={REASON: written.encode()})
+    assert created.status_code == 201
+    assert _stored_reason(server, created.json()["id"]) == written
+    longest = "ä" * 1000
+    created = client.post(ORGS, json={"name": "Long reason"}, headers={REASON: longest.encode()})
+    assert created.status_code == 201
+    assert _stored_reason(server, created.json()["id"]) == longest
+
+    for header, code in ((b"x" * 1001, "too_long"), (b"J\xf6rg", "invalid_encoding")):
+        with nothing_changes(everything, client, known):
+            response = client.post(ORGS, json={"name": "Refused"}, headers={REASON: header})
+        assert response.status_code == 422
+        assert response.json()["errors"] == [{"field": REASON, "code": code}]
 
 
 def test_at_least_as_fresh_needs_a_token(client: httpx.Client) -> None:
