@@ -207,6 +207,15 @@ class Reads:
         properties: dict[str, Any] = ConsistencyHeaders.model_json_schema()["properties"]
         return properties
 
+    async def settle(self) -> None:
+        """Wait on the event loop until the model is fresh enough: a plain route then takes its
+        worker thread and connection only once there is nothing left to wait for, so reads
+        waiting for a lagging model hold neither."""
+        if self._wanted is not None:
+            self._wanted = await self._freshness.reach_async(
+                self._services.statement_reads, self._wanted, self._timeout
+            )
+
     @contextmanager
     def connection(self) -> Iterator[Connection[DictRow]]:
         """A pooled connection, once the model is fresh enough (probed on that connection)."""
@@ -238,7 +247,9 @@ def reads(projection: str) -> Callable[..., Awaitable[Reads]]:
     ) -> Reads:
         services: Services = request.app.state.services
         headers = ConsistencyHeaders.model_construct(consistency=consistency, token=token)
-        return Reads(services, services.freshness[projection], headers.wanted(), request.state)
+        asked = Reads(services, services.freshness[projection], headers.wanted(), request.state)
+        await asked.settle()
+        return asked
 
     return dependency
 

@@ -181,12 +181,52 @@ class Freshness:
             row = await (await conn.execute(query, (self.streams, *params))).fetchone()
         assert row is not None, "read_one's statement returns one row"
         head, reached = int(row.pop("probe_head") or 0), int(row.pop("probe_position"))
-        position = head if wanted == EVERYTHING else wanted
+        position = self._position(wanted, head, reached)
         if position is None or reached >= position:
             return row, reached
-        if position > head:
+        reached = await self._wait_async(pool, position, timeout, seen, reached)
+        async with pool.connection() as conn:
+            row = await (await conn.execute(statement, params)).fetchone()
+        assert row is not None, "read_one's statement returns one row"
+        return row, reached
+
+    async def reach_async(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
+        wanted: Wanted,
+        timeout: float,
+    ) -> int:
+        """``reach`` on an event loop: the watermark once the model holds what ``wanted``
+        asks for, waiting without holding a connection or a thread."""
+        seen = self.commits()
+        async with pool.connection() as conn:
+            row = await (await conn.execute(self._head_and_watermark, (self.streams,))).fetchone()
+        assert row is not None  # aggregates without GROUP BY: always one row
+        head, reached = int(row["head"] or 0), int(row["position"])
+        position = self._position(wanted, head, reached)
+        if position is None or reached >= position:
+            return reached
+        return await self._wait_async(pool, position, timeout, seen, reached)
+
+    @staticmethod
+    def _position(wanted: Wanted, head: int, reached: int) -> int | None:
+        """The position a read must wait for (None: none); a token past every commit is
+        refused at once."""
+        position = head if wanted == EVERYTHING else wanted
+        if position is not None and position > max(head, reached):
             raise BeyondTheHead(position, head)
-            return row, reached
+        return position
+
+    async def _wait_async(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
+        position: int,
+        timeout: float,
+        seen: int,
+        reached: int,
+    ) -> int:
+        """From a probe that found ``reached``: wait on the loop, probing on short-lived
+        connections, until the watermark reaches ``position``."""
         waiting = _Waiting(self, position, timeout, seen)
         while (pause := waiting.pause(reached)) is not None:
             await waiting.sleep_async(pause)
@@ -194,10 +234,7 @@ class Freshness:
                 probe = await (await conn.execute(self._query, (self.streams,))).fetchone()
             assert probe is not None  # an aggregate without GROUP BY: always one row
             reached = int(probe["position"])
-        async with pool.connection() as conn:
-            row = await (await conn.execute(statement, params)).fetchone()
-        assert row is not None, "read_one's statement returns one row"
-        return row, reached
+        return reached
 
     def watermark(self, conn: Connection[DictRow] | None = None) -> int:
         row = self._probe(self._query, conn)
@@ -211,8 +248,7 @@ class Freshness:
         seen = self.commits()
         row = self._probe(self._head_and_watermark, conn)
         head, reached = int(row["head"] or 0), int(row["position"])
-        if position > max(head, reached):
-            raise BeyondTheHead(position, head)
+        self._position(position, head, reached)
         return self._wait(position, timeout, conn, seen, reached)
 
     def wait_for_everything_committed(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
@@ -29,6 +31,7 @@ TOKEN = "X-Idgov-Consistency-Token"
 READ_POSITION = "X-Idgov-Read-Position"
 # Short, so the test of a stopped worker waits little; long enough for a healthy pipeline.
 CONSISTENCY_TIMEOUT_MS = 3000
+POOL_SIZE = 4  # the API's pooled connections, each kind
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,7 @@ def stack(database_url: str, kafka_bootstrap: str, kafka_topic: str) -> Iterator
         kafka_bootstrap,
         kafka_topic,
         consistency_timeout_ms=str(CONSISTENCY_TIMEOUT_MS),
+        db_pool_size=str(POOL_SIZE),
         event_source="urn:idgov:e2e",
     ) as running:
         yield running
@@ -167,6 +171,31 @@ def test_reads_never_answer_stale_by_default_while_the_worker_is_stopped(
     assert read.status_code == 200, read.text
     assert read.json()["name"] == "Paused Co"
     assert int(read.headers[READ_POSITION]) >= token
+
+
+def test_reads_waiting_for_a_lagging_model_hold_no_connection(
+    stack: Server, http: httpx.Client
+) -> None:
+    """Three times as many waiting reads as the API has pooled connections: each answers 503
+    at its own timeout, and a read that does not wait is answered meanwhile, at once."""
+    worker = stack.processes["worker-directory"]
+    worker.signal(signal.SIGSTOP)
+    try:
+        created = http.post("/organizations", json={"name": "Lagging Co"})
+        assert created.status_code == 201, created.text
+        path = f"/organizations/{created.json()['id']}"
+        waiting = 3 * POOL_SIZE
+        with ThreadPoolExecutor(max_workers=waiting) as pool, stack.client() as waiter:
+            answers = [pool.submit(waiter.get, path) for _ in range(waiting)]
+            time.sleep(CONSISTENCY_TIMEOUT_MS / 1000 / 3)  # every read is waiting by now
+            started = time.monotonic()
+            quick = http.get("/organizations", headers={CONSISTENCY: "minimize_latency"})
+            assert time.monotonic() - started < 1.0
+            assert quick.status_code == 200
+            codes = [future.result().status_code for future in answers]
+        assert codes == [503] * waiting
+    finally:
+        worker.signal(signal.SIGCONT)
 
 
 def test_health_reports_every_projection_position_and_lag(
