@@ -51,10 +51,10 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         version="0.1.0",
     )
     app.state.services = services
-    # The last added runs first: the request context wraps everything; the guard bounds and
-    # screens every body before the lane or a route reads it.
+    # The last added runs first: the request context wraps everything; the guard
+    # authenticates, bounds and screens every body before the lane or a route reads it.
     app.add_middleware(CheckLane, services=services, handlers=app.exception_handlers)
-    app.add_middleware(RequestGuard, max_body_bytes=services.max_body_bytes)
+    app.add_middleware(RequestGuard, services=services)
     app.add_middleware(RequestContext)
     errors.install(app)
     # Routes match in order: access checks, the hottest path by far, first.

@@ -47,6 +47,12 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 bearer = HTTPBearer(auto_error=False)
 
 
+def bearer_secret(headers: Headers) -> str | None:
+    """The API key a request's ``Authorization: Bearer`` header carries, if any."""
+    scheme, credentials = get_authorization_scheme_param(headers.get("Authorization"))
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
 async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
     """The actor of an API key (the bearer credentials), or 401; with ``load=False``, 401 for
     a key not remembered too (for callers that must not block)."""
@@ -189,9 +195,7 @@ class Reads:
         wait: bool = True,
     ) -> Reads:
         """The reads a request's headers ask for, once its API key is known good."""
-        scheme, credentials = get_authorization_scheme_param(headers.get("Authorization"))
-        secret = credentials if scheme.lower() == "bearer" and credentials else None
-        await actor_for(services, secret, load=wait)
+        await actor_for(services, bearer_secret(headers), load=wait)
         try:
             consistency = ConsistencyHeaders.model_validate(
                 {name: headers.get(name) for name in (CONSISTENCY, TOKEN)}

@@ -1,5 +1,7 @@
 """The gate every request passes before it is routed.
 
+- A request that may carry a body is authenticated first: without a valid API key it answers
+  401 before a byte of its body is read.
 - A body larger than the limit answers 413, decided from ``Content-Length`` or while the body
   streams in, so an oversized upload is never held in memory.
 - Text PostgreSQL cannot store (NUL, and lone UTF-16 surrogates, which JSON can spell as
@@ -24,7 +26,9 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.deps import actor_for, bearer_secret
+from api.errors import ApiError, error_body
+from api.services import Services
 
 # Anything that may decode to NUL or a surrogate: a cheap scan first, a full look only then.
 SUSPECT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
@@ -68,16 +72,21 @@ def _invalid(status: int, fields: list[str], where: str) -> JSONResponse:
     )
 
 
+# Every route that takes a body needs an API key; the public ones (health, docs) are GETs.
+WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, services: Services) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
+        self.services = services
+        self.max_body_bytes = services.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refused = self._refused_target(scope)
+        refused = self._refused_target(scope) or await self._unauthenticated(scope)
         if refused is None:
             declared = Headers(scope=scope).get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -107,6 +116,15 @@ class RequestGuard:
             fields = [name for name, value in pairs if not (storable(name) and storable(value))]
             if fields:
                 return _invalid(400, fields, "query")
+        return None
+
+    async def _unauthenticated(self, scope: Scope) -> JSONResponse | None:
+        if scope["method"] not in WITH_BODY:
+            return None  # a route without a body authenticates as it is routed
+        try:
+            await actor_for(self.services, bearer_secret(Headers(scope=scope)))
+        except ApiError as refused:
+            return JSONResponse(error_body(refused.code, refused.message), refused.status)
         return None
 
     def _too_large(self) -> JSONResponse:

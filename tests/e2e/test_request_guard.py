@@ -4,7 +4,11 @@ changes nothing."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -143,3 +147,52 @@ def test_a_body_at_the_limit_is_read(client: httpx.Client) -> None:
     response = post_raw(client, ORGS, body)
     assert response.status_code == 201
     assert response.json()["name"] == name
+
+
+def _rss_mb(server: Server) -> float:
+    """The resident memory of the API's process."""
+    popen = server.processes["up"].popen
+    assert popen is not None
+    status = Path(f"/proc/{popen.pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024  # type: ignore[index]
+
+
+def _upload(server: Server, authorization: str | None, size: int) -> int | None:
+    """``size`` bytes streamed to a command route: its status, or None when the server closed
+    the connection while the body was still being sent (it had answered already)."""
+    headers = {"Content-Type": "application/json"}
+    if authorization:
+        headers["Authorization"] = authorization
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "'
+        for _ in range(size // (1 << 20)):
+            yield b"x" * (1 << 20)
+        yield b'"}'
+
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        try:
+            return http.post(ORGS, content=chunks(), headers=headers).status_code
+        except httpx.TransportError:
+            return None
+
+
+def test_a_body_without_a_valid_key_is_not_read(server: Server) -> None:
+    """Refused before its body: a declared 100 MB answers at once."""
+    for authorization in (None, "Bearer sk_not_a_key_000000000000000"):
+        started = time.monotonic()
+        status = _upload(server, authorization, 100 << 20)
+        assert status in (401, None)
+        assert time.monotonic() - started < 5.0
+    response = httpx.post(
+        server.base_url + ORGS, content=b"{}", headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()["code"]) == (401, "unauthorized")
+
+
+def test_twenty_concurrent_100_mb_uploads_leave_the_api_small(server: Server) -> None:
+    keys = [f"Bearer {server.api_key}", None] * 10
+    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
+        statuses = list(pool.map(lambda key: _upload(server, key, 100 << 20), keys))
+    assert set(statuses) <= {401, 413, None}
+    assert _rss_mb(server) < 300
