@@ -32,8 +32,9 @@ def server_key(settings: Settings) -> bytes:
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         fresh = path.with_name(f"secret_key.{os.getpid()}")
-        fresh.write_text(secrets.token_urlsafe(48))
-        fresh.chmod(0o600)
+        # Readable by its owner only from the first byte, and complete before it is visible.
+        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(48))
         with contextlib.suppress(FileExistsError):  # another process made it first
             os.link(fresh, path)
         fresh.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import StoredEvent
@@ -16,6 +17,7 @@ from domain.catalog import is_public
 from domain.errors import Conflict
 from domain.events import Actor, EventContext
 from domain.serialization import event_to_json
+from idgov.bootstrap import server_key
 from idgov.settings import Settings
 from tests.unit.log_index import in_memory_app
 
@@ -95,3 +97,16 @@ def test_a_malformed_setting_is_named_without_its_value(monkeypatch: pytest.Monk
         Settings()
     assert "bootstrap_api_key" in str(error.value)
     assert "too-short-and-secret" not in str(error.value)
+
+
+def test_the_server_key_is_kept_for_the_owner_only_unless_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDGOV_DATA_DIR", str(tmp_path / "data"))
+    made = server_key(Settings())
+    assert server_key(Settings()) == made  # every process of the installation agrees
+    kept = tmp_path / "data" / "secret_key"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert list(kept.parent.iterdir()) == [kept]
+    monkeypatch.setenv("IDGOV_SECRET_KEY", "k" * 40)
+    assert server_key(Settings()) == b"k" * 40
