@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.types import Lifespan
 
-from api import checks, errors
+from api import checks, errors, openapi
 from api.checks import CheckLane
 from api.context import RequestContext
 from api.guard import RequestGuard
@@ -44,7 +45,8 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         finally:
             await services.statement_reads.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from assets installed with the package: the docs work offline.
+    app = FastAPIOffline(
         lifespan=serving,
         title="idgov",
         summary="Event-sourced identity governance, compatible with the WorkOS API.",
@@ -57,6 +59,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     app.add_middleware(RequestGuard, services=services)
     app.add_middleware(RequestContext)
     errors.install(app)
+    openapi.install(app)
     # Routes match in order: access checks, the hottest path by far, first.
     routers = (
         checks.router,

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from domain.errors import Conflict, DomainError, Invalid, NotFound, Rejected
 from projections.freshness import BeyondTheHead, NotFreshEnough
@@ -71,14 +72,32 @@ def _code(error: dict[str, Any]) -> str:
     return kind
 
 
+def _allowed(request: Request) -> list[str]:
+    """Every method the request's path answers, as documented (Starlette names only those of
+    the first route it matched)."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi()["paths"]
+    return sorted(
+        {
+            method.upper()
+            for path, operations in paths.items()
+            if compile_path(path)[0].match(request.url.path)
+            for method in operations
+        }
+    )
+
+
+def not_json() -> JSONResponse:
+    return JSONResponse(
+        error_body("invalid_json", "The request body is not valid JSON."), status_code=400
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e["type"] == "json_invalid" for e in errors):
-            return JSONResponse(
-                error_body("invalid_json", "The request body is not valid JSON."), status_code=400
-            )
+            return not_json()
         return JSONResponse(
             {
                 "code": "invalid_request_parameters",
@@ -133,11 +152,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            return not_json()  # FastAPI's answer to a body that is not even UTF-8
         codes = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
-        return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers)
 
     @app.exception_handler(psycopg.DataError)
     async def unstorable(request: Request, exc: psycopg.DataError) -> JSONResponse:

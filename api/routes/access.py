@@ -118,6 +118,8 @@ def _serve_effective_permissions(
         reads: AccessReads,
         page: Pagination,
     ) -> ListResponse[PermissionPublic]:
+        """Every permission the membership has on the resource: through its roles there, on the
+        resource's ancestors, and through its groups."""
         with reads.connection() as reader:
             organization_id = _organization_of(reader, organization_membership_id)
             resource_id = _resource_in(reader, organization_id, target)
@@ -147,6 +149,8 @@ def list_role_assignments(
     resource_external_id: str | None = None,
     resource_type_slug: str | None = None,
 ) -> ListResponse[RoleAssignmentPublic]:
+    """The membership's role assignments, optionally only those on one resource (by id, or by
+    external id with its type's slug)."""
     with reads.connection() as reader:
         organization_id = _organization_of(reader, organization_membership_id)
         if resource_external_id is not None:
@@ -189,6 +193,8 @@ def _assignment(conn: Connection[DictRow], assignment_id: str) -> RoleAssignment
 def assign_role(
     organization_membership_id: str, body: RoleTarget, do: Command
 ) -> RoleAssignmentPublic:
+    """Assign a role to the membership on a resource (by id, or by external id with its type's
+    slug; never both)."""
     resource = _resource_for_command(do, organization_membership_id, body)
     result = do.commands.resources.assign_role(
         do.context, organization_membership_id, role_slug=body.role_slug, resource=resource
@@ -198,6 +204,8 @@ def assign_role(
 
 @router.delete(MEMBERSHIP + "/role_assignments", status_code=status.HTTP_204_NO_CONTENT)
 def remove_role(organization_membership_id: str, body: RoleTarget, do: Command) -> Response:
+    """Remove the membership's assignment of a role on a resource (by id, or by external id with
+    its type's slug; never both)."""
     resource = _resource_for_command(do, organization_membership_id, body)
     result = do.commands.resources.remove_role(
         do.context, organization_membership_id, role_slug=body.role_slug, resource=resource
@@ -211,6 +219,7 @@ def remove_role(organization_membership_id: str, body: RoleTarget, do: Command) 
 def remove_role_assignment(
     organization_membership_id: str, role_assignment_id: str, do: Command
 ) -> Response:
+    """Remove one of the membership's role assignments, by its id."""
     result = do.commands.resources.remove_role_assignment(
         do.context, organization_membership_id, role_assignment_id
     )

@@ -72,6 +72,7 @@ def _assignments(
 def list_group_role_assignments(
     group_id: str, reads: AccessReads, page: Pagination
 ) -> ListResponse[GroupRoleAssignmentPublic]:
+    """The group's role assignments."""
     with reads.connection() as reader:
         if group_queries.group(reader, group_id) is None:
             raise NotFound(f"Group not found: '{group_id}'.")
@@ -82,6 +83,8 @@ def list_group_role_assignments(
 def create_group_role_assignment(
     group_id: str, body: RoleTarget, do: Command
 ) -> GroupRoleAssignmentPublic:
+    """Assign a role to the group, on a resource or on the whole organization; every member
+    holds it."""
     group = do.commands.groups.get_group(group_id)
     role = _role_on(do.commands, group, body)
     result = do.commands.groups.assign_group_role(do.context, group_id, role)
@@ -127,12 +130,14 @@ def remove_group_role(group_id: str, body: RoleTarget, do: Command) -> Response:
 def get_group_role_assignment(
     group_id: str, role_assignment_id: str, reads: AccessReads
 ) -> GroupRoleAssignmentPublic:
+    """One of the group's role assignments, by its id."""
     with reads.connection() as reader:
         return _assignment(reader, group_id, role_assignment_id)
 
 
 @router.delete("/{role_assignment_id}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_group_role_assignment(group_id: str, role_assignment_id: str, do: Command) -> Response:
+    """Remove one of the group's role assignments, by its id."""
     result = do.commands.groups.remove_group_role_assignment(
         do.context, group_id, role_assignment_id
     )

@@ -41,6 +41,7 @@ def _group_row(conn: Connection[DictRow], organization_id: str, group_id: str) -
 
 @router.post(GROUPS, status_code=status.HTTP_201_CREATED)
 def create_group(organization_id: str, body: GroupCreate, do: Command) -> GroupPublic:
+    """Create a group in the organization: its members hold the roles assigned to it."""
     result = do.commands.groups.create_group(
         do.context, organization_id=organization_id, name=body.name, description=body.description
     )
@@ -63,6 +64,7 @@ def list_groups(
 
 @router.get(GROUP)
 def get_group(organization_id: str, group_id: str, reads: AccessReads) -> GroupPublic:
+    """The group with this id, in the organization the path names."""
     with reads.connection() as reader:
         return GroupPublic.from_row(_group_row(reader, organization_id, group_id))
 
@@ -135,6 +137,7 @@ def list_group_members(
 def remove_group_member(
     organization_id: str, group_id: str, organization_membership_id: str, do: Command
 ) -> Response:
+    """Remove the membership from the group; it loses the roles it held through the group."""
     result = do.commands.groups.remove_group_member(
         do.context, organization_id, group_id, organization_membership_id
     )
@@ -145,6 +148,7 @@ def remove_group_member(
 def list_groups_of_membership(
     organization_membership_id: str, reads: AccessReads, page: Pagination
 ) -> ListResponse[GroupPublic]:
+    """The groups the membership belongs to."""
     with reads.connection() as reader:
         if not group_queries.membership_exists(reader, organization_membership_id):
             raise NotFound(f"Organization membership not found: '{organization_membership_id}'.")

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from psycopg import sql
 
 from api.deps import ServicesDep
+from api.models.health import Health, Unavailable
 from api.services import Services
 
 router = APIRouter(tags=["health"])
@@ -40,8 +41,11 @@ def snapshot(services: Services) -> dict[str, Any]:
     }
 
 
-@router.get("/health")
+@router.get("/health", response_model=Health, responses={503: {"model": Unavailable}})
 def health(services: ServicesDep) -> JSONResponse:
+    """The event store's position and each read model's position, lag and dead letters;
+    `degraded` while a model holds a dead letter, 503 when the database cannot be read. No
+    API key needed."""
     try:
         return JSONResponse(snapshot(services))
     except Exception as error:  # the database is unreachable or a schema is missing

@@ -72,6 +72,8 @@ def list_memberships(
     organization_id: Annotated[str | None, Query(max_length=255)] = None,
     statuses: Annotated[list[str] | None, Query()] = None,
 ) -> ListResponse[MembershipPublic]:
+    """Memberships of one user or one organization (at least one of `user_id` and
+    `organization_id`), active ones unless `statuses` says otherwise."""
     with reads.connection() as reader:
         if not user_id and not organization_id:
             raise ApiError(
@@ -91,6 +93,7 @@ def list_memberships(
 
 @router.get("/{membership_id}")
 def get_membership(membership_id: str, reads: DirectoryReads) -> MembershipPublic:
+    """The membership with this id, with its user and roles."""
     with reads.connection() as reader:
         row = queries.membership(reader, membership_id)
     if row is None:
@@ -125,5 +128,7 @@ def reactivate_membership(membership_id: str, do: Command) -> MembershipPublic:
 
 @router.delete("/{membership_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_membership(membership_id: str, do: Command) -> Response:
+    """Delete the membership and its role assignments and group memberships. Answers 202
+    with no body."""
     result = do.commands.memberships.delete_membership(do.context, membership_id)
     return do.status(result, status.HTTP_202_ACCEPTED)

@@ -58,6 +58,7 @@ def _answer(do: Command, organization_id: str, result: Committed[Role]) -> RoleP
 def create_organization_role(
     organization_id: str, body: OrganizationRoleCreate, do: Command
 ) -> RolePublic:
+    """Create a custom role of one organization; its slug starts with `org-`."""
     roles = do.commands.custom_roles
     result = roles.create_organization_role(do.context, organization_id, **body.model_dump())
     return _answer(do, organization_id, result)
@@ -65,6 +66,8 @@ def create_organization_role(
 
 @router.get("")
 def list_organization_roles(organization_id: str, reads: AccessReads) -> RoleList:
+    """The roles the organization can assign: the environment's and its own, in priority
+    order."""
     with reads.connection() as reader:
         require_organization(reader, organization_id)
         return RoleList.from_rows(queries.organization_roles(reader, organization_id))
@@ -72,6 +75,7 @@ def list_organization_roles(organization_id: str, reads: AccessReads) -> RoleLis
 
 @router.get("/{slug}")
 def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -> RolePublic:
+    """The organization's role with this slug (its own or the environment's)."""
     with reads.connection() as reader:
         require_organization(reader, organization_id)
         return _role(reader, organization_id, slug)
@@ -81,6 +85,7 @@ def get_organization_role(organization_id: str, slug: str, reads: AccessReads) -
 def update_organization_role(
     organization_id: str, slug: str, body: RoleUpdate, do: Command
 ) -> RolePublic:
+    """Change the custom role's name or description."""
     changes = body.model_dump(exclude_unset=True)
     roles = do.commands.custom_roles
     result = roles.update_organization_role(do.context, organization_id, slug, **changes)
@@ -89,6 +94,8 @@ def update_organization_role(
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_organization_role(organization_id: str, slug: str, do: Command) -> Response:
+    """Delete the custom role: refused while resources or groups use it (409); its holders
+    move to the default role."""
     result = do.commands.custom_roles.delete_organization_role(do.context, organization_id, slug)
     return do.status(result, status.HTTP_204_NO_CONTENT)
 
@@ -97,6 +104,7 @@ def delete_organization_role(organization_id: str, slug: str, do: Command) -> Re
 def set_organization_role_permissions(
     organization_id: str, slug: str, body: RolePermissions, do: Command
 ) -> RolePublic:
+    """Replace the permissions the custom role grants."""
     roles = do.commands.custom_roles
     result = roles.set_organization_role_permissions(
         do.context, organization_id, slug, body.permissions
@@ -118,6 +126,7 @@ def add_organization_role_permission(
 def remove_organization_role_permission(
     organization_id: str, slug: str, permission_slug: str, do: Command
 ) -> RolePublic:
+    """Remove one permission from those the custom role grants."""
     roles = do.commands.custom_roles
     result = roles.remove_organization_role_permission(
         do.context, organization_id, slug, permission_slug

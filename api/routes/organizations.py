@@ -22,6 +22,7 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_organization(body: OrganizationCreate, do: Command) -> OrganizationPublic:
+    """Create an organization, with its domains, metadata and external id."""
     result = do.commands.organizations.create_organization(
         do.context,
         name=body.name,
@@ -41,6 +42,8 @@ def list_organizations(
     domains: Annotated[list[str] | None, Query()] = None,
     search: Annotated[str | None, Query(max_length=255)] = None,
 ) -> ListResponse[OrganizationPublic]:
+    """Organizations, newest first, optionally only those with given domains or a name
+    containing some text."""
     # The SDK sends domains comma-separated; repeated parameters work too.
     wanted = [d for value in domains or [] for d in value.split(",") if d] or None
     with reads.connection() as reader:
@@ -50,6 +53,7 @@ def list_organizations(
 
 @router.get("/external_id/{external_id}")
 def get_organization_by_external_id(external_id: str, reads: DirectoryReads) -> OrganizationPublic:
+    """The organization with this external id."""
     with reads.connection() as reader:
         row = queries.organization_by_external_id(reader, external_id)
     if row is None:
@@ -59,6 +63,7 @@ def get_organization_by_external_id(external_id: str, reads: DirectoryReads) -> 
 
 @router.get("/{organization_id}")
 def get_organization(organization_id: str, reads: DirectoryReads) -> OrganizationPublic:
+    """The organization with this id."""
     with reads.connection() as reader:
         row = queries.organization(reader, organization_id)
     if row is None:
@@ -70,6 +75,8 @@ def get_organization(organization_id: str, reads: DirectoryReads) -> Organizatio
 def update_organization(
     organization_id: str, body: OrganizationUpdate, do: Command
 ) -> OrganizationPublic:
+    """Change the fields sent; a field left out stays as it is. `domain_data` replaces the
+    domains; the deprecated `domains` list (pending domains) is read only without it."""
     changes = body.model_dump(include=body.model_fields_set - {"domains", "domain_data"})
     if changes.get("name") is None:
         changes.pop("name", None)
@@ -82,5 +89,7 @@ def update_organization(
 
 @router.delete("/{organization_id}", status_code=status.HTTP_202_ACCEPTED)
 def delete_organization(organization_id: str, do: Command) -> Response:
+    """Delete the organization, with its memberships, groups, custom roles and resources.
+    Answers 202 with no body."""
     result = do.commands.organizations.delete_organization(do.context, organization_id)
     return do.status(result, status.HTTP_202_ACCEPTED)

@@ -28,6 +28,8 @@ def _resource_type(conn: Connection[DictRow], slug: str) -> ResourceTypePublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_resource_type(body: ResourceTypeCreate, do: Command) -> ResourceTypePublic:
+    """Create a resource type: the kind of thing resources are (a workspace, a project), and
+    which types it may sit under."""
     result = do.commands.schema.create_resource_type(do.context, **body.model_dump())
     return do.read(result, "access", _resource_type, result.value)
 
@@ -42,12 +44,14 @@ def list_resource_types(reads: AccessReads) -> ListResponse[ResourceTypePublic]:
 
 @router.get("/{slug}")
 def get_resource_type(slug: str, reads: AccessReads) -> ResourceTypePublic:
+    """The resource type with this slug."""
     with reads.connection() as reader:
         return _resource_type(reader, slug)
 
 
 @router.patch("/{slug}")
 def update_resource_type(slug: str, body: ResourceTypeUpdate, do: Command) -> ResourceTypePublic:
+    """Change the fields sent of the resource type; a field left out stays as it is."""
     changes = body.model_dump(exclude_unset=True)
     result = do.commands.schema.update_resource_type(do.context, slug, **changes)
     return do.read(result, "access", _resource_type, result.value)
@@ -55,5 +59,7 @@ def update_resource_type(slug: str, body: ResourceTypeUpdate, do: Command) -> Re
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_resource_type(slug: str, do: Command) -> Response:
+    """Delete the resource type: refused while it has child types, or permissions or roles
+    are scoped to it (409)."""
     result = do.commands.schema.delete_resource_type(do.context, slug)
     return do.status(result, status.HTTP_204_NO_CONTENT)

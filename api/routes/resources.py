@@ -88,6 +88,8 @@ def _resource(conn: Connection[DictRow], resource_id: str) -> ResourcePublic:
 
 @router.post("/resources", status_code=status.HTTP_201_CREATED)
 def create_resource(body: ResourceCreate, do: Command) -> ResourcePublic:
+    """Create a resource of a type in an organization, optionally under a parent (by id, or by
+    external id with its type's slug; never both)."""
     result = do.commands.resources.create_resource(do.context, **body.model_dump())
     return do.read(result, "access", _resource, result.value.id)
 
@@ -103,6 +105,8 @@ def list_resources(
     parent_resource_type_slug: str | None = None,
     parent_external_id: str | None = None,
 ) -> ListResponse[ResourcePublic]:
+    """Resources, newest first, optionally only one organization's, one type's, or those
+    under one parent."""
     with reads.connection() as reader:
         if organization_id is None and resource_type_slug is None:
             raise ApiError(
@@ -163,11 +167,14 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
 
     @router.get(path, name="get_resource" + suffix)
     def get_resource(target: Target, reads: AccessReads) -> ResourcePublic:
+        """The resource the path names."""
         with reads.connection() as reader:
             return ResourcePublic.from_row(target.row(reader))
 
     @router.patch(path, name="update_resource" + suffix)
     def update_resource(target: Target, body: ResourceUpdate, do: Command) -> ResourcePublic:
+        """Change the resource's name, description or parent (by id, or by external id with its
+        type's slug; never both)."""
         resource = target.aggregate(do.commands)
         result = do.commands.resources.update_resource(
             do.context,
@@ -183,6 +190,8 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
 
     @router.delete(path, status_code=status.HTTP_204_NO_CONTENT, name="delete_resource" + suffix)
     def delete_resource(target: Target, do: Command, cascade_delete: bool = False) -> Response:
+        """Delete the resource; with `cascade_delete`, its descendants and role assignments too,
+        and without it a resource that has any is not deleted (409)."""
         resource = target.aggregate(do.commands)
         result = do.commands.resources.delete_resource(do.context, resource, cascade=cascade_delete)
         return do.status(result, status.HTTP_204_NO_CONTENT)
@@ -196,6 +205,8 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
         permission_slug: Permission,
         assignment: Assignment = "direct",
     ) -> ListResponse[MembershipPublic]:
+        """The memberships that have a permission on the resource: assigned on it (`direct`),
+        or also through its ancestors and groups (`indirect`)."""
         with access_reads.connection() as access, directory_reads.connection() as directory:
             resource_id = target.row(access)["id"]
             return _memberships(access, directory, resource_id, permission_slug, assignment, page)
@@ -204,6 +215,7 @@ def _serve(path: str, locate: Callable[..., Awaitable[Located]], suffix: str) ->
     def list_role_assignments_for_resource(
         target: Target, reads: AccessReads, page: Pagination, role_slug: str | None = None
     ) -> ListResponse[RoleAssignmentPublic]:
+        """The role assignments on the resource, optionally of one role only."""
         with reads.connection() as reader:
             resource_id = target.row(reader)["id"]
             found = queries.role_assignments(

@@ -49,12 +49,15 @@ def _organization(
 
 @router.get("/role_settings")
 def get_role_settings(reads: AccessReads) -> RoleSettingsPublic:
+    """The environment's role settings: the default role, the priority order and whether a
+    membership may hold several roles."""
     with reads.connection() as reader:
         return _environment(reader)
 
 
 @router.patch("/role_settings")
 def update_role_settings(body: RoleSettingsUpdate, do: Command) -> RoleSettingsPublic:
+    """Change the environment's role settings sent; a setting left out stays as it is."""
     result = do.commands.role_settings.change_role_settings(do.context, **body.model_dump())
     return do.read(result, "access", _environment)
 
@@ -63,6 +66,8 @@ def update_role_settings(body: RoleSettingsUpdate, do: Command) -> RoleSettingsP
 def get_organization_role_settings(
     organization_id: str, reads: AccessReads
 ) -> OrganizationRoleSettingsPublic:
+    """The organization's role settings: its own where it changed them, the environment's
+    otherwise (`customized` says which)."""
     with reads.connection() as reader:
         require_organization(reader, organization_id)
         return _organization(reader, organization_id)
@@ -72,6 +77,7 @@ def get_organization_role_settings(
 def update_organization_role_settings(
     organization_id: str, body: OrganizationRoleSettingsUpdate, do: Command
 ) -> OrganizationRoleSettingsPublic:
+    """Change the organization's role settings sent; a setting left out stays as it is."""
     settings = do.commands.role_settings
     changes = body.model_dump()
     result = settings.change_organization_role_settings(do.context, organization_id, **changes)

@@ -38,41 +38,49 @@ def _role(conn: Connection[DictRow], slug: str) -> RolePublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_role(body: RoleCreate, do: Command) -> RolePublic:
+    """Create an environment role, which every organization can assign."""
     result = do.commands.schema.create_role(do.context, **body.model_dump())
     return do.read(result, "access", _role, result.value)
 
 
 @router.get("")
 def list_roles(reads: AccessReads) -> RoleList:
+    """Every environment role, in priority order."""
     with reads.connection() as reader:
         return RoleList.from_rows(queries.environment_roles(reader))
 
 
 @router.get("/{slug}")
 def get_role(slug: str, reads: AccessReads) -> RolePublic:
+    """The environment role with this slug."""
     with reads.connection() as reader:
         return _role(reader, slug)
 
 
 @router.delete("/{slug}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_role(slug: str, do: Command) -> Response:
+    """Delete an environment role (an idgov extension): refused while it is a default role or
+    resources or groups use it (409); its holders in every organization move to the default."""
     return do.status(do.commands.schema.delete_role(do.context, slug), status.HTTP_204_NO_CONTENT)
 
 
 @router.patch("/{slug}")
 def update_role(slug: str, body: RoleUpdate, do: Command) -> RolePublic:
+    """Change the role's name or description."""
     result = do.commands.schema.update_role(do.context, slug, **body.model_dump(exclude_unset=True))
     return do.read(result, "access", _role, result.value)
 
 
 @router.put("/{slug}/permissions")
 def set_role_permissions(slug: str, body: RolePermissions, do: Command) -> RolePublic:
+    """Replace the permissions the role grants."""
     result = do.commands.schema.set_role_permissions(do.context, slug, body.permissions)
     return do.read(result, "access", _role, result.value)
 
 
 @router.post("/{slug}/permissions")
 def add_role_permission(slug: str, body: RolePermission, do: Command) -> RolePublic:
+    """Add one permission to those the role grants."""
     result = do.commands.schema.add_role_permission(do.context, slug, body.slug)
     return do.read(result, "access", _role, result.value)
 

@@ -18,6 +18,7 @@ router = APIRouter(prefix="/user_management/users", tags=["users"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, do: Command) -> UserPublic:
+    """Create a user. idgov stores no credentials: password fields are refused unless null."""
     result = do.commands.users.create_user(
         do.context,
         email=body.email,
@@ -38,6 +39,8 @@ def list_users(
     organization_id: Annotated[str | None, Query(max_length=255)] = None,
     organization: Annotated[str | None, Query(max_length=255, deprecated=True)] = None,
 ) -> ListResponse[UserPublic]:
+    """Users, newest first, optionally only one email or the members of one organization
+    (`organization_id`, or the SDK's older `organization`; both only if they agree)."""
     with reads.connection() as reader:
         if (
             organization is not None
@@ -57,6 +60,7 @@ def list_users(
 
 @router.get("/external_id/{external_id}")
 def get_user_by_external_id(external_id: str, reads: DirectoryReads) -> UserPublic:
+    """The user with this external id."""
     with reads.connection() as reader:
         row = queries.user_by_external_id(reader, external_id)
     if row is None:
@@ -66,6 +70,7 @@ def get_user_by_external_id(external_id: str, reads: DirectoryReads) -> UserPubl
 
 @router.get("/{user_id}")
 def get_user(user_id: str, reads: DirectoryReads) -> UserPublic:
+    """The user with this id."""
     with reads.connection() as reader:
         row = queries.user(reader, user_id)
     if row is None:
@@ -75,6 +80,7 @@ def get_user(user_id: str, reads: DirectoryReads) -> UserPublic:
 
 @router.put("/{user_id}")
 def update_user(user_id: str, body: UserUpdate, do: Command) -> UserPublic:
+    """Change the fields sent; a field left out stays as it is."""
     result = do.commands.users.update_user(do.context, user_id, **body.changes())
     return do.written(result, UserPublic.from_aggregate(result.value))
 
