@@ -152,8 +152,8 @@ def _example_object(schema: dict[str, Any], root: dict[str, Any], owner: str | N
     values = {}
     for name, spec in schema["properties"].items():
         words = field(owner, name)
-        has_example = words is not None and words.example is not None
-        values[name] = words.example if has_example else example(spec, root, name)
+        given = None if words is None else words.example
+        values[name] = given if given is not None else example(spec, root, name)
     return values
 
 
