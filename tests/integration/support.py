@@ -85,6 +85,7 @@ def relay_everything(system: System, bootstrap: str, topic: str, batch_size: int
         topic=topic,
         source=SOURCE,
         batch_size=batch_size,
+        watermark_after=0,  # every batch end reaches every partition at once
     )
     try:
         while relay.relay_once():
