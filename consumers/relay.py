@@ -105,6 +105,8 @@ class Relay:
                     timeout = min(0.5, self._until_watermark_due())
                     for _ in listener.notifies(timeout=timeout, stop_after=1):
                         pass
+            # Leave no partition behind the log: a stopped relay sends nothing when idle.
+            self._acknowledged(self._watermarks(self._partitions(), self.position, idle=0))
         log.info("relay_stopped", position=self.position)
 
     def relay_once(self) -> int:
@@ -149,14 +151,17 @@ class Relay:
         self._acknowledged(futures)
         return len(futures)
 
-    def _watermarks(self, partitions: list[int], position: int) -> list[FutureRecordMetadata]:
+    def _watermarks(
+        self, partitions: list[int], position: int, idle: float | None = None
+    ) -> list[FutureRecordMetadata]:
         """Tell each partition behind ``position`` and idle long enough how far the log went."""
+        idle = self.watermark_after if idle is None else idle
         now = time.monotonic()
         return [
             self._send(watermark_message(position), partition)
             for partition in partitions
             if self.reached.get(partition, 0) < position
-            and now - self.sent_at.get(partition, -math.inf) >= self.watermark_after
+            and now - self.sent_at.get(partition, -math.inf) >= idle
         ]
 
     def _until_watermark_due(self) -> float:

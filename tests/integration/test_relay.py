@@ -25,6 +25,7 @@ from tests.integration.support import (
     consume_all,
     headers_of,
     is_watermark,
+    new_relay,
     open_system,
     position_of,
     public_positions,
@@ -191,15 +192,7 @@ def test_only_partitions_idle_long_enough_get_watermarks(
     with open_system(new_database()) as system:
         _commands(system)
         producer = new_producer(kafka_bootstrap)
-        relay = Relay(
-            system.store,
-            system.relay_tracking(),
-            producer,
-            topic=topic,
-            source=SOURCE,
-            batch_size=10,
-            watermark_after=idle,
-        )
+        relay = new_relay(system, producer, topic, batch_size=10, watermark_after=idle)
         try:
             relay.relay_once()
             first_end = relay.position  # partitions never written to are idle: marked here
