@@ -76,6 +76,10 @@ def asyncapi(topic: str = "idgov.events.v1") -> dict[str, Any]:
         "name": "watermark",
         "summary": "Progress marker, not an event: every event up to this position has been"
         " published.",
+        "description": "No key, an empty body and the idgov_watermark header (the position):"
+        " consumers of events skip it. Sent only to a partition that is behind the log and has"
+        " carried no message for a short while, so that idle partitions still tell how far the"
+        " log went; positions on a partition never go back.",
         "headers": {
             "type": "object",
             "required": [messages.WATERMARK],

@@ -38,6 +38,7 @@ class Message:
     key: bytes | None
     value: bytes
     headers: Headers
+    position: int  # the event-store position it reaches
 
 
 def event_id(aggregate_id: str, version: int) -> str:
@@ -63,11 +64,12 @@ def event_message(event: Any, position: int, source: str) -> Message:
         (AGGREGATE_ID, event.originator_id.encode()),
         (AGGREGATE_VERSION, str(event.originator_version).encode()),
     ]
-    return Message((organization_id or ENVIRONMENT_KEY).encode(), event_to_json(event), headers)
+    key = (organization_id or ENVIRONMENT_KEY).encode()
+    return Message(key, event_to_json(event), headers, position)
 
 
 def watermark_message(position: int) -> Message:
-    return Message(None, b"", [(WATERMARK, str(position).encode())])
+    return Message(None, b"", [(WATERMARK, str(position).encode())], position)
 
 
 def decode(stream: str, offset: int, headers: Headers, value: bytes) -> Delivery:

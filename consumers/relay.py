@@ -4,10 +4,17 @@ It reads the log after its last recorded position, publishes a batch with an ide
 ``acks=all`` producer, waits for the broker to acknowledge all of it, and only then records
 the batch's last position (eventsourcing tracking, in schema ``relay``). After a crash it
 resumes from that position; what it publishes twice, consumers recognise by position.
+
+A partition that an event did not reach is behind the log. It gets a watermark (see
+``consumers.messages``) only once it has carried no message for ``watermark_after`` seconds:
+under a steady load the next event reaches it first, so consumers see events, not
+watermarks; an idle partition still learns, within that delay, how far the log went, which
+is what freshness waits and consistency tokens need of every partition.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -19,6 +26,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
+from kafka.producer.future import FutureRecordMetadata
 from psycopg import sql
 
 from consumers.messages import Message, event_message, watermark_message
@@ -72,6 +80,7 @@ class Relay:
         topic: str,
         source: str,
         batch_size: int = 500,
+        watermark_after: float = 0.05,
     ) -> None:
         self.event_store = event_store
         self.tracking = tracking
@@ -79,7 +88,11 @@ class Relay:
         self.topic = topic
         self.source = source
         self.batch_size = batch_size
+        self.watermark_after = watermark_after
         self.position = tracking.max_tracking_id(topic) or 0
+        # Per partition: the position its last message carried, and when it was sent.
+        self.reached: dict[int, int] = {}
+        self.sent_at: dict[int, float] = {}
 
     def run(self, stop: threading.Event) -> None:
         log.info("relay_started", topic=self.topic, position=self.position)
@@ -89,16 +102,21 @@ class Relay:
             listener.execute(sql.SQL("LISTEN {0}").format(sql.Identifier(recorder.channel_name)))
             while not stop.is_set():
                 if self.relay_once() < self.batch_size:
-                    for _ in listener.notifies(timeout=0.5, stop_after=1):
+                    timeout = min(0.5, self._until_watermark_due())
+                    for _ in listener.notifies(timeout=timeout, stop_after=1):
                         pass
+            # Leave no partition behind the log: a stopped relay sends nothing when idle.
+            self._acknowledged(self._watermarks(self._partitions(), self.position, idle=0))
         log.info("relay_stopped", position=self.position)
 
     def relay_once(self) -> int:
-        """Publish the next batch; returns how many notifications it covered."""
+        """Publish the next batch, and the watermarks due; returns how many notifications
+        it covered."""
         notifications = self.event_store.recorder.select_notifications(
             start=self.position, limit=self.batch_size, inclusive_of_start=False
         )
         if not notifications:
+            self._acknowledged(self._watermarks(self._partitions(), self.position))
             return 0
         started = time.perf_counter()
         published = self._publish(notifications)
@@ -114,32 +132,57 @@ class Relay:
         )
         return len(notifications)
 
-    def _publish(self, notifications: Sequence[Notification]) -> int:
+    def _partitions(self) -> list[int]:
         partitions = sorted(self.producer.partitions_for(self.topic) or [])
         if not partitions:
             raise RuntimeError(f"topic {self.topic!r} has no partitions")
-        futures = []
-        reached: dict[int, int] = {}
+        return partitions
+
+    def _publish(self, notifications: Sequence[Notification]) -> int:
+        partitions = self._partitions()
+        futures: list[FutureRecordMetadata] = []
         for notification in notifications:
             event = self.event_store.mapper.to_domain_event(notification)
             if not is_public(event):
                 continue
             message = event_message(event, notification.id, self.source)
-            partition = partition_for(message.key, partitions)
-            futures.append(self._send(message, partition))
-            reached[partition] = notification.id
-        # Tell every partition how far the log has been published, so projections
-        # know they are complete up to the batch's last position.
-        last = notifications[-1].id
-        for partition in partitions:
-            if reached.get(partition) != last:
-                futures.append(self._send(watermark_message(last), partition))
+            futures.append(self._send(message, partition_for(message.key, partitions)))
+        futures += self._watermarks(partitions, notifications[-1].id)
+        self._acknowledged(futures)
+        return len(futures)
+
+    def _watermarks(
+        self, partitions: list[int], position: int, idle: float | None = None
+    ) -> list[FutureRecordMetadata]:
+        """Tell each partition behind ``position`` and idle long enough how far the log went."""
+        idle = self.watermark_after if idle is None else idle
+        now = time.monotonic()
+        return [
+            self._send(watermark_message(position), partition)
+            for partition in partitions
+            if self.reached.get(partition, 0) < position
+            and now - self.sent_at.get(partition, -math.inf) >= idle
+        ]
+
+    def _until_watermark_due(self) -> float:
+        """Seconds until the next partition behind the log is due a watermark."""
+        behind = [
+            self.sent_at.get(partition, -math.inf)
+            for partition in self._partitions()
+            if self.reached.get(partition, 0) < self.position
+        ]
+        if not behind:
+            return math.inf
+        return max(0.0, min(behind) + self.watermark_after - time.monotonic())
+
+    def _acknowledged(self, futures: list[FutureRecordMetadata]) -> None:
         self.producer.flush()
         for future in futures:
             future.get(timeout=30)  # raises if the broker did not acknowledge
-        return len(futures)
 
-    def _send(self, message: Message, partition: int):  # type: ignore[no-untyped-def]
+    def _send(self, message: Message, partition: int) -> FutureRecordMetadata:
+        self.reached[partition] = message.position
+        self.sent_at[partition] = time.monotonic()
         return self.producer.send(
             self.topic,
             key=message.key,

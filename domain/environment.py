@@ -20,3 +20,11 @@ class Environment(IdgovAggregate):
     @event(Created)
     def __init__(self, admin_api_key_id: str, context: EventContext) -> None:
         self.admin_api_key_id = admin_api_key_id
+        self.admin_role_seeded = False
+
+    class AdminRoleSeeded(IdgovAggregate.Event):
+        """The ``admin`` role was given to the environment once; deleting it later is final."""
+
+    @event(AdminRoleSeeded)
+    def admin_role_given(self, context: EventContext) -> None:
+        self.admin_role_seeded = True

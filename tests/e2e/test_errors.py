@@ -44,7 +44,7 @@ def client(server: Server) -> Iterator[httpx.Client]:
 def known(client: httpx.Client) -> dict[str, Any]:
     """One organization, one user and their membership, each with what makes it unique; and
     an ``admin`` role to give."""
-    assert client.post("/authorization/roles", json={"slug": "admin", "name": "Admin"}).is_success
+    assert client.get("/authorization/roles/admin").is_success  # seeded
     org = client.post(ORGS, json={"name": "Known", "external_id": unique("org")}).json()
     user = client.post(
         USERS, json={"email": f"{unique('known')}@example.com", "external_id": unique("user")}

@@ -34,7 +34,8 @@ def http(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module", autouse=True)
 def schema(workos: WorkOSClient, http: httpx.Client) -> None:
-    """organization > workspace > project, a permission of each, and two environment roles."""
+    """organization > workspace > project, a permission of each, billing for the seeded admin
+    role and a workspace role."""
     for slug, parents in (("workspace", ["organization"]), ("project", ["workspace"])):
         body = {"slug": slug, "name": slug.title(), "parent_type_slugs": parents}
         assert http.post("/authorization/resource_types", json=body).status_code == 201
@@ -42,7 +43,6 @@ def schema(workos: WorkOSClient, http: httpx.Client) -> None:
     authz.create_permission(slug="org:billing", name="Billing")
     authz.create_permission(slug="workspace:edit", name="Edit", resource_type_slug="workspace")
     authz.create_permission(slug="project:view", name="View", resource_type_slug="project")
-    authz.create_environment_role(slug="admin", name="Admin")
     authz.set_environment_role_permissions("admin", permissions=["org:billing"])
     authz.create_environment_role(
         slug="ws-editor", name="Workspace editor", resource_type_slug="workspace"
@@ -118,7 +118,7 @@ def test_environment_role_methods(workos: WorkOSClient) -> None:
         "auditor", permissions=["org:billing"]
     ).permissions == ["org:billing"]
     listed = [r.slug for r in authz.list_environment_roles().data]
-    assert listed[:3] == ["member", "admin", "ws-editor"]
+    assert listed[:3] == ["admin", "member", "ws-editor"]  # admin is seeded above member
     assert listed[-1] == "auditor"  # new roles join the bottom
 
 

@@ -75,17 +75,17 @@ def open_system(
         system.close()
 
 
+def new_relay(system: System, producer: KafkaProducer, topic: str, **options: Any) -> Relay:
+    """The real relay from ``system``'s notification log to ``topic``."""
+    tracking = system.relay_tracking()
+    return Relay(system.store, tracking, producer, topic=topic, source=SOURCE, **options)
+
+
 def relay_everything(system: System, bootstrap: str, topic: str, batch_size: int = 500) -> Relay:
     """Publish the whole notification log to ``topic`` with the real relay; returns the relay."""
     producer = new_producer(bootstrap)
-    relay = Relay(
-        system.store,
-        system.relay_tracking(),
-        producer,
-        topic=topic,
-        source=SOURCE,
-        batch_size=batch_size,
-    )
+    # Every batch end reaches every partition at once.
+    relay = new_relay(system, producer, topic, batch_size=batch_size, watermark_after=0)
     try:
         while relay.relay_once():
             pass

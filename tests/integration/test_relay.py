@@ -4,6 +4,7 @@ watermarks, recording its position only after the broker acknowledged, and resum
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from tests.integration.support import (
     consume_all,
     headers_of,
     is_watermark,
+    new_relay,
     open_system,
     position_of,
     public_positions,
@@ -180,6 +182,38 @@ def test_watermarks_reach_every_partition(
         assert batch_end in {position_of(r) for r in records}, (
             f"partition {partition} missed {batch_end}"
         )
+
+
+def test_only_partitions_idle_long_enough_get_watermarks(
+    new_database: Callable[[], str], new_topic: Callable[[], str], kafka_bootstrap: str
+) -> None:
+    topic = new_topic()
+    idle = 3.0
+    with open_system(new_database()) as system:
+        _commands(system)
+        producer = new_producer(kafka_bootstrap)
+        relay = new_relay(system, producer, topic, batch_size=10, watermark_after=idle)
+        try:
+            relay.relay_once()
+            first_end = relay.position  # partitions never written to are idle: marked here
+            while relay.relay_once():
+                pass  # batch after batch, each partition written to moments ago
+            end = relay.position
+            assert 0 < relay._until_watermark_due() <= idle
+            time.sleep(idle)
+            relay.relay_once()  # nothing new, but the partitions behind have been idle
+        finally:
+            producer.close(timeout=10)
+        assert end == system.event_store_position()
+
+    partitions = by_partition(consume_all(kafka_bootstrap, topic))
+    assert sorted(partitions) == [0, 1, 2]
+    for partition, records in partitions.items():
+        positions = [position_of(r) for r in records]
+        assert positions == sorted(positions), f"partition {partition}: {positions}"
+        marked = {position_of(r) for r in records if is_watermark(r)}
+        assert marked <= {first_end, end}, f"partition {partition}: watermarks at {marked}"
+        assert position_of(records[-1]) == end  # idle partitions still learn the end
 
 
 def test_position_is_recorded_only_after_the_broker_acknowledged(

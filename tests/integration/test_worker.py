@@ -269,13 +269,20 @@ def test_an_event_the_model_cannot_apply_is_dead_lettered_and_the_stream_moves_o
             def _send(self, message: Message, partition: int) -> Any:
                 # Only the organization's own event; its root resource's travels intact.
                 if dict(message.headers).get("ce_subject") == corrupt.id.encode():
-                    message = Message(message.key, b'{"truncated": ', message.headers)
+                    message = Message(
+                        message.key, b'{"truncated": ', message.headers, message.position
+                    )
                 return super()._send(message, partition)
 
         producer = new_producer(kafka_bootstrap)
         try:
             relay = CorruptingRelay(
-                app.store, system.relay_tracking(), producer, topic=topic, source=SOURCE
+                app.store,
+                system.relay_tracking(),
+                producer,
+                topic=topic,
+                source=SOURCE,
+                watermark_after=0,  # the end reaches every partition at once
             )
             while relay.relay_once():
                 pass

@@ -67,10 +67,7 @@ def _exercise_every_use_case(
     app: IdentityApplication, context: EventContext = CONTEXT
 ) -> dict[str, str]:
     """Produce at least one event of every public type; returns the ids it created."""
-    app.environment.initialize_environment(context)
-    app.schema.create_role(
-        context, slug="admin", name="Admin", description=None, resource_type_slug=None
-    )
+    app.environment.initialize_environment(context)  # seeds the admin role
     key, _ = app.api_keys.create_api_key(context, name="ci")
     app.api_keys.revoke_api_key(context, key.value.id)
     org = app.organizations.create_organization(context, name="Acme", external_id="acme").value

@@ -23,6 +23,7 @@ CONTEXT = EventContext(actor=ACTOR, source="api", request_id="req_roles")
 def app() -> IdentityApplication:
     app = in_memory_app()
     app.environment.initialize_environment(CONTEXT)
+    app.schema.delete_role(CONTEXT, "admin")  # these tests name and order their roles themselves
     app.schema.create_resource_type(
         CONTEXT, slug="workspace", name="Workspace", description=None, parent_type_slugs=[]
     )
