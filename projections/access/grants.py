@@ -17,6 +17,7 @@ from domain.events import DomainEvent
 from domain.memberships import OrganizationMembership
 from domain.resources import Resource, root_resource_id
 from domain.role_assignments import RoleAssignment
+from projections.access.resolved_roles import resolve_membership, resolve_on_resource
 from projections.base import Handler
 
 RESOURCE_TABLES = [
@@ -113,6 +114,7 @@ def _resource_deleted(cursor: Cursor[DictRow], e: Resource.Deleted) -> None:
     )
     cursor.execute("DELETE FROM grants WHERE resource_id = %s", (e.originator_id,))
     cursor.execute("DELETE FROM resources WHERE id = %s", (e.originator_id,))
+    resolve_on_resource(cursor, e.originator_id)
 
 
 def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> None:
@@ -128,10 +130,15 @@ def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> N
             e.timestamp,
         ),
     )
+    resolve_membership(cursor, e.organization_membership_id)
 
 
 def _assignment_removed(cursor: Cursor[DictRow], e: RoleAssignment.Removed) -> None:
-    cursor.execute("DELETE FROM grants WHERE id = %s", (e.originator_id,))
+    removed = cursor.execute(
+        "DELETE FROM grants WHERE id = %s RETURNING membership_id", (e.originator_id,)
+    ).fetchone()
+    if removed is not None:
+        resolve_membership(cursor, removed["membership_id"])
 
 
 def _membership_roles(
@@ -163,6 +170,7 @@ def _membership_roles(
             for slug in roles
         ],
     )
+    resolve_membership(cursor, membership_id)
 
 
 def _membership_created(cursor: Cursor[DictRow], e: OrganizationMembership.Created) -> None:
@@ -191,6 +199,7 @@ def _membership_status(status: str) -> Handler:
 def _membership_deleted(cursor: Cursor[DictRow], e: OrganizationMembership.Deleted) -> None:
     cursor.execute("DELETE FROM grants WHERE membership_id = %s", (e.originator_id,))
     cursor.execute("DELETE FROM memberships WHERE id = %s", (e.originator_id,))
+    resolve_membership(cursor, e.originator_id)
 
 
 RESOURCE_HANDLERS: dict[type[DomainEvent], Handler] = {

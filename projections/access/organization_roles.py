@@ -7,11 +7,9 @@ it does not list follow, in the environment's order. The order names environment
 id without any constraint on ``roles``: environment events travel on another Kafka partition
 and may arrive earlier or later than the organization's.
 
-The priority order also decides what a membership holds at organization level in single-role
-mode: ``effective_holdings`` keeps, of its own role and its groups' organization-level roles,
-the highest in its organization's order (held through several sources, it shows once per
-source). It is a view, so a new order, default role, mode, group member or group role takes
-effect at the next query, in whatever order the partitions deliver them.
+The priority order also decides which organization-level role a membership holds in
+single-role mode; a change of it resolves the organization's memberships again
+(resolved_roles.py).
 """
 
 from __future__ import annotations
@@ -21,41 +19,11 @@ from collections.abc import Iterable
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from domain.authorization_schema import ROOT_TYPE
 from domain.events import DomainEvent
 from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
+from projections.access.resolved_roles import resolve_organization
 from projections.base import Handler
-
-
-def _rank(role: str, organization: str) -> str:
-    """SQL: where a role (a ``roles`` row) stands in an organization's priority order, as a row
-    that sorts the highest first: its place in the organization's own order (environment
-    roles the order does not list come after it), then in the environment's."""
-    return (
-        "(coalesce((SELECT p.position FROM organization_role_priority p"
-        f" WHERE p.organization_id = {organization} AND p.role_id = {role}.id), 2147483647),"
-        f" {role}.priority, {role}.id)"
-    )
-
-
-# A holding's role slug names the custom role of its organization, or an environment role (the
-# two never share a slug), one probe each in ``roles_by_slug``.
-_ROLE_OF = (
-    " JOIN roles {role} ON {role}.slug = {holding}.role_slug"
-    " AND coalesce({role}.organization_id, '') IN ({holding}.organization_id, '')"
-)
-
-EFFECTIVE_HOLDINGS = (
-    "CREATE OR REPLACE VIEW effective_holdings AS"
-    " SELECT h.*, r.id AS role_id FROM holdings h"
-    + _ROLE_OF.format(role="r", holding="h")
-    + f" WHERE r.resource_type_slug <> '{ROOT_TYPE}' OR NOT EXISTS (SELECT 1 FROM holdings o"
-    + _ROLE_OF.format(role="orole", holding="o")
-    + " WHERE o.membership_id = h.membership_id AND o.resource_id = h.resource_id"
-    " AND NOT coalesce((SELECT value = 'true' FROM settings WHERE key = 'multiple_roles'), false)"
-    f" AND {_rank('orole', 'o.organization_id')} < {_rank('r', 'h.organization_id')})"
-)
 
 ORGANIZATION_ROLE_TABLES = [
     "CREATE TABLE IF NOT EXISTS organization_role_settings ("
@@ -72,7 +40,6 @@ ORGANIZATION_ROLE_TABLES = [
     " NOT NULL",
     "CREATE INDEX IF NOT EXISTS custom_roles_by_type ON roles (resource_type_slug) WHERE"
     " organization_id IS NOT NULL",
-    EFFECTIVE_HOLDINGS,
 ]
 
 
@@ -92,6 +59,7 @@ def _replace_priority(
         "INSERT INTO organization_role_priority VALUES (%s, %s, %s)",
         [(organization_id, role_id, index) for index, role_id in enumerate(role_ids)],
     )
+    resolve_organization(cursor, organization_id)
 
 
 def _customised(cursor: Cursor[DictRow], e: OrganizationRoles.Created) -> None:
@@ -109,6 +77,7 @@ def append_to_priority(cursor: Cursor[DictRow], organization_id: str, role_id: s
         " FROM organization_role_priority WHERE organization_id = %s",
         (organization_id, role_id, organization_id),
     )
+    resolve_organization(cursor, organization_id)
 
 
 def remove_from_priority(cursor: Cursor[DictRow], organization_id: str, role_id: str) -> None:
@@ -116,6 +85,7 @@ def remove_from_priority(cursor: Cursor[DictRow], organization_id: str, role_id:
         "DELETE FROM organization_role_priority WHERE organization_id = %s AND role_id = %s",
         (organization_id, role_id),
     )
+    resolve_organization(cursor, organization_id)
 
 
 def _default_role_set(cursor: Cursor[DictRow], e: OrganizationRoles.DefaultRoleSet) -> None:
@@ -139,6 +109,7 @@ def _organization_deleted(cursor: Cursor[DictRow], e: Organization.Deleted) -> N
     """Its custom roles went before it, each by its own event; what is left is its settings."""
     for table in ("organization_role_settings", "organization_role_priority"):
         cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", (e.originator_id,))
+    resolve_organization(cursor, e.originator_id)
 
 
 ORGANIZATION_ROLE_HANDLERS: dict[type[DomainEvent], Handler] = {

@@ -690,6 +690,7 @@ def test_read_model_answers_like_the_reference(
             "resource_types",
             "organization_role_settings",
             "organization_role_priority",
+            "organization_role_holdings",
         ):
             live_rows = conn.execute(
                 sql.SQL("SELECT * FROM access.{0} ORDER BY 1, 2").format(sql.Identifier(table))

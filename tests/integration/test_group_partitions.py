@@ -53,6 +53,8 @@ TABLES = (
     "group_members",
     "group_role_assignments",
     "holdings",
+    "organization_role_holdings",
+    "effective_holdings",
 )
 PARTITIONS = [0, 1, 2]
 
