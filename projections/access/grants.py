@@ -17,7 +17,7 @@ from domain.events import DomainEvent
 from domain.memberships import OrganizationMembership
 from domain.resources import Resource, root_resource_id
 from domain.role_assignments import RoleAssignment
-from projections.access.resolved_roles import resolve_membership, resolve_on_resource
+from projections.access.resolved_roles import resolve_membership, resolve_memberships
 from projections.base import Handler
 
 RESOURCE_TABLES = [
@@ -112,9 +112,15 @@ def _resource_deleted(cursor: Cursor[DictRow], e: Resource.Deleted) -> None:
         "DELETE FROM resource_ancestors WHERE resource_id = %s OR ancestor_id = %s",
         (e.originator_id,) * 2,
     )
-    cursor.execute("DELETE FROM grants WHERE resource_id = %s", (e.originator_id,))
+    held_there = cursor.execute(
+        "DELETE FROM grants WHERE resource_id = %s RETURNING membership_id, source",
+        (e.originator_id,),
+    ).fetchall()
     cursor.execute("DELETE FROM resources WHERE id = %s", (e.originator_id,))
-    resolve_on_resource(cursor, e.originator_id)
+    # Organization-level roles are held on the root: its holders resolve theirs again.
+    resolve_memberships(
+        cursor, {row["membership_id"] for row in held_there if row["source"] == "membership"}
+    )
 
 
 def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> None:
@@ -130,15 +136,10 @@ def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> N
             e.timestamp,
         ),
     )
-    resolve_membership(cursor, e.organization_membership_id)
 
 
 def _assignment_removed(cursor: Cursor[DictRow], e: RoleAssignment.Removed) -> None:
-    removed = cursor.execute(
-        "DELETE FROM grants WHERE id = %s RETURNING membership_id", (e.originator_id,)
-    ).fetchone()
-    if removed is not None:
-        resolve_membership(cursor, removed["membership_id"])
+    cursor.execute("DELETE FROM grants WHERE id = %s", (e.originator_id,))
 
 
 def _membership_roles(

@@ -6,16 +6,18 @@ order first, then the environment's, see organization_roles.py); with ``multiple
 of them. ``organization_role_holdings`` keeps the holdings that count, so a check reads them
 instead of ranking roles at query time.
 
-Every handler that changes one of its inputs (a membership's own roles or assignments, group
-links, group role assignments, roles, a priority order, the mode) resolves the memberships it
-touched again from the tables as they now are. The result depends only on those tables, not on
+Every handler that changes one of its inputs (a membership's own roles, group links, group
+role assignments, roles, a priority order, the mode) resolves the memberships it
+touched again from the tables as they now are. Direct role assignments are not among the
+inputs: an organization-level role is never assigned on a resource, only set on the
+membership or given by a group. The result depends only on those tables, not on
 the order their events arrived in, so partitions may be applied in any order and a rebuild
 gives the same rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -72,21 +74,13 @@ def resolve(cursor: Cursor[DictRow], memberships: str, params: Sequence[object] 
     )
 
 
-def resolve_memberships(cursor: Cursor[DictRow], membership_ids: Sequence[str]) -> None:
-    resolve(cursor, "membership_id = ANY(%s)", (list(membership_ids),))
+def resolve_memberships(cursor: Cursor[DictRow], membership_ids: Collection[str]) -> None:
+    if membership_ids:
+        resolve(cursor, "membership_id = ANY(%s)", (list(membership_ids),))
 
 
 def resolve_membership(cursor: Cursor[DictRow], membership_id: str) -> None:
     resolve(cursor, "membership_id = %s", (membership_id,))
-
-
-def resolve_on_resource(cursor: Cursor[DictRow], resource_id: str) -> None:
-    """The memberships with an organization-level role that counts on the resource."""
-    held_there = cursor.execute(
-        "SELECT membership_id FROM organization_role_holdings WHERE resource_id = %s",
-        (resource_id,),
-    ).fetchall()
-    resolve_memberships(cursor, [row["membership_id"] for row in held_there])
 
 
 def resolve_group_members(cursor: Cursor[DictRow], group_id: str) -> None:
