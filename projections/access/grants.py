@@ -17,6 +17,7 @@ from domain.events import DomainEvent
 from domain.memberships import OrganizationMembership
 from domain.resources import Resource, root_resource_id
 from domain.role_assignments import RoleAssignment
+from projections.access.resolved_roles import resolve_membership, resolve_memberships
 from projections.base import Handler
 
 RESOURCE_TABLES = [
@@ -111,8 +112,15 @@ def _resource_deleted(cursor: Cursor[DictRow], e: Resource.Deleted) -> None:
         "DELETE FROM resource_ancestors WHERE resource_id = %s OR ancestor_id = %s",
         (e.originator_id,) * 2,
     )
-    cursor.execute("DELETE FROM grants WHERE resource_id = %s", (e.originator_id,))
+    held_there = cursor.execute(
+        "DELETE FROM grants WHERE resource_id = %s RETURNING membership_id, source",
+        (e.originator_id,),
+    ).fetchall()
     cursor.execute("DELETE FROM resources WHERE id = %s", (e.originator_id,))
+    # Organization-level roles are held on the root: its holders resolve theirs again.
+    resolve_memberships(
+        cursor, {row["membership_id"] for row in held_there if row["source"] == "membership"}
+    )
 
 
 def _assignment_created(cursor: Cursor[DictRow], e: RoleAssignment.Created) -> None:
@@ -163,6 +171,7 @@ def _membership_roles(
             for slug in roles
         ],
     )
+    resolve_membership(cursor, membership_id)
 
 
 def _membership_created(cursor: Cursor[DictRow], e: OrganizationMembership.Created) -> None:
@@ -191,6 +200,7 @@ def _membership_status(status: str) -> Handler:
 def _membership_deleted(cursor: Cursor[DictRow], e: OrganizationMembership.Deleted) -> None:
     cursor.execute("DELETE FROM grants WHERE membership_id = %s", (e.originator_id,))
     cursor.execute("DELETE FROM memberships WHERE id = %s", (e.originator_id,))
+    resolve_membership(cursor, e.originator_id)
 
 
 RESOURCE_HANDLERS: dict[type[DomainEvent], Handler] = {

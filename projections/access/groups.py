@@ -4,7 +4,9 @@ holds a role on a resource.
 A member's access through a group is not stored per member. ``holdings`` joins the group
 links with the group's role assignments when a query asks, so adding a member, removing
 one or changing a group's roles is one row, and removing one source of a role can never
-remove the same role held through another (each source is its own row of the union).
+remove the same role held through another (each source is its own row of the union). Only
+which organization-level role counts is kept per member (resolved_roles.py), resolved again
+for the members a change touches.
 Derived holdings get a stable id computed from the membership and the group assignment.
 """
 
@@ -15,6 +17,7 @@ from psycopg.rows import DictRow
 
 from domain.events import DomainEvent
 from domain.groups import Group, GroupMember, GroupRoleAssignment
+from projections.access.resolved_roles import resolve_group_members, resolve_membership
 from projections.base import Handler
 
 GROUP_TABLES = [
@@ -66,11 +69,9 @@ def _group_set(column: str) -> Handler:
     return handle
 
 
-def _delete(table: str) -> Handler:
-    def handle(cursor: Cursor[DictRow], e: DomainEvent) -> None:
-        cursor.execute(f"DELETE FROM {table} WHERE id = %s", (e.originator_id,))
-
-    return handle
+def _group_deleted(cursor: Cursor[DictRow], e: Group.Deleted) -> None:
+    """Its links and role assignments went before it, each by its own event."""
+    cursor.execute("DELETE FROM groups WHERE id = %s", (e.originator_id,))
 
 
 def _member_added(cursor: Cursor[DictRow], e: GroupMember.Added) -> None:
@@ -78,6 +79,15 @@ def _member_added(cursor: Cursor[DictRow], e: GroupMember.Added) -> None:
         "INSERT INTO group_members VALUES (%s, %s, %s, %s, %s)",
         (e.originator_id, e.group_id, e.organization_membership_id, e.organization_id, e.timestamp),
     )
+    resolve_membership(cursor, e.organization_membership_id)
+
+
+def _member_removed(cursor: Cursor[DictRow], e: GroupMember.Removed) -> None:
+    link = cursor.execute(
+        "DELETE FROM group_members WHERE id = %s RETURNING membership_id", (e.originator_id,)
+    ).fetchone()
+    if link is not None:
+        resolve_membership(cursor, link["membership_id"])
 
 
 def _assignment_created(cursor: Cursor[DictRow], e: GroupRoleAssignment.Created) -> None:
@@ -93,15 +103,24 @@ def _assignment_created(cursor: Cursor[DictRow], e: GroupRoleAssignment.Created)
             e.timestamp,
         ),
     )
+    resolve_group_members(cursor, e.group_id)
+
+
+def _assignment_removed(cursor: Cursor[DictRow], e: GroupRoleAssignment.Removed) -> None:
+    assignment = cursor.execute(
+        "DELETE FROM group_role_assignments WHERE id = %s RETURNING group_id", (e.originator_id,)
+    ).fetchone()
+    if assignment is not None:
+        resolve_group_members(cursor, assignment["group_id"])
 
 
 GROUP_HANDLERS: dict[type[DomainEvent], Handler] = {
     Group.Created: _group_created,
     Group.Renamed: _group_set("name"),
     Group.Described: _group_set("description"),
-    Group.Deleted: _delete("groups"),
+    Group.Deleted: _group_deleted,
     GroupMember.Added: _member_added,
-    GroupMember.Removed: _delete("group_members"),
+    GroupMember.Removed: _member_removed,
     GroupRoleAssignment.Created: _assignment_created,
-    GroupRoleAssignment.Removed: _delete("group_role_assignments"),
+    GroupRoleAssignment.Removed: _assignment_removed,
 }

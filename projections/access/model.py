@@ -20,6 +20,11 @@ from projections.access.organization_roles import (
     organization_of,
     remove_from_priority,
 )
+from projections.access.resolved_roles import (
+    RESOLVED_ROLE_TABLES,
+    resolve_everyone,
+    resolve_holders,
+)
 from projections.base import Handler, ReadModel
 
 
@@ -56,6 +61,7 @@ class AccessModel(ReadModel):
             *RESOURCE_TABLES,
             *GROUP_TABLES,
             *ORGANIZATION_ROLE_TABLES,
+            *RESOLVED_ROLE_TABLES,
         ]
 
     def handlers(self) -> dict[type[Any], Handler]:
@@ -69,13 +75,13 @@ class AccessModel(ReadModel):
             AuthorizationSchema.PermissionRenamed: _permission_set("name"),
             AuthorizationSchema.PermissionDescribed: _permission_set("description"),
             AuthorizationSchema.PermissionDeleted: _permission_deleted,
-            AuthorizationSchema.RoleCreated: _role_created,
+            AuthorizationSchema.RoleCreated: _environment_role_created,
             AuthorizationSchema.RoleRenamed: _role_set("name"),
             AuthorizationSchema.RoleDescribed: _role_set("description"),
             AuthorizationSchema.RolePermissionsSet: _role_permissions_set,
             AuthorizationSchema.RolePermissionAdded: _role_permission_added,
             AuthorizationSchema.RolePermissionRemoved: _role_permission_removed,
-            AuthorizationSchema.RoleDeleted: _role_deleted,
+            AuthorizationSchema.RoleDeleted: _environment_role_deleted,
             AuthorizationSchema.PriorityOrderSet: _priority_order_set,
             AuthorizationSchema.DefaultRoleSet: _default_role_set,
             AuthorizationSchema.MultipleRolesSet: _multiple_roles_set,
@@ -201,6 +207,13 @@ def _role_created(cursor: Cursor[DictRow], e: roles.RoleCreated) -> None:
     _replace_permissions(cursor, r.id, r.permissions)
 
 
+def _environment_role_created(cursor: Cursor[DictRow], e: AuthorizationSchema.RoleCreated) -> None:
+    """Memberships may hold it already: their organization's events travel on other
+    partitions."""
+    _role_created(cursor, e)
+    resolve_holders(cursor, e.role.slug)
+
+
 def _custom_role_created(cursor: Cursor[DictRow], e: OrganizationRoles.RoleCreated) -> None:
     """New custom roles join the bottom of their organization's priority order."""
     _role_created(cursor, e)
@@ -223,6 +236,11 @@ def _role_deleted(
     cursor.execute("DELETE FROM roles WHERE id = %s", (_role_id(cursor, e),))
 
 
+def _environment_role_deleted(cursor: Cursor[DictRow], e: AuthorizationSchema.RoleDeleted) -> None:
+    _role_deleted(cursor, e)
+    resolve_holders(cursor, e.slug)
+
+
 def _custom_role_deleted(cursor: Cursor[DictRow], e: OrganizationRoles.RoleDeleted) -> None:
     _role_deleted(cursor, e)
     remove_from_priority(cursor, organization_of(e), e.role_id)
@@ -233,6 +251,7 @@ def _priority_order_set(cursor: Cursor[DictRow], e: AuthorizationSchema.Priority
         "UPDATE roles SET priority = %s WHERE organization_id IS NULL AND slug = %s",
         [(index, slug) for index, slug in enumerate(e.slugs)],
     )
+    resolve_everyone(cursor)
 
 
 def _touch_role(cursor: Cursor[DictRow], role_id: str, e: DomainEvent) -> None:
@@ -286,3 +305,4 @@ def _multiple_roles_set(cursor: Cursor[DictRow], e: AuthorizationSchema.Multiple
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (e.enabled,),
     )
+    resolve_everyone(cursor)

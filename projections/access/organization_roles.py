@@ -6,6 +6,10 @@ priority order is ``organization_role_priority``: role ids and positions. Enviro
 it does not list follow, in the environment's order. The order names environment roles by
 id without any constraint on ``roles``: environment events travel on another Kafka partition
 and may arrive earlier or later than the organization's.
+
+The priority order also decides which organization-level role a membership holds in
+single-role mode; a change of it resolves the organization's memberships again
+(resolved_roles.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from psycopg.rows import DictRow
 from domain.events import DomainEvent
 from domain.organization_roles import OrganizationRoles
 from domain.organizations import Organization
+from projections.access.resolved_roles import resolve_organization
 from projections.base import Handler
 
 ORGANIZATION_ROLE_TABLES = [
@@ -54,6 +59,7 @@ def _replace_priority(
         "INSERT INTO organization_role_priority VALUES (%s, %s, %s)",
         [(organization_id, role_id, index) for index, role_id in enumerate(role_ids)],
     )
+    resolve_organization(cursor, organization_id)
 
 
 def _customised(cursor: Cursor[DictRow], e: OrganizationRoles.Created) -> None:
@@ -71,6 +77,7 @@ def append_to_priority(cursor: Cursor[DictRow], organization_id: str, role_id: s
         " FROM organization_role_priority WHERE organization_id = %s",
         (organization_id, role_id, organization_id),
     )
+    resolve_organization(cursor, organization_id)
 
 
 def remove_from_priority(cursor: Cursor[DictRow], organization_id: str, role_id: str) -> None:
@@ -78,6 +85,7 @@ def remove_from_priority(cursor: Cursor[DictRow], organization_id: str, role_id:
         "DELETE FROM organization_role_priority WHERE organization_id = %s AND role_id = %s",
         (organization_id, role_id),
     )
+    resolve_organization(cursor, organization_id)
 
 
 def _default_role_set(cursor: Cursor[DictRow], e: OrganizationRoles.DefaultRoleSet) -> None:
@@ -101,6 +109,7 @@ def _organization_deleted(cursor: Cursor[DictRow], e: Organization.Deleted) -> N
     """Its custom roles went before it, each by its own event; what is left is its settings."""
     for table in ("organization_role_settings", "organization_role_priority"):
         cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", (e.originator_id,))
+    resolve_organization(cursor, e.originator_id)
 
 
 ORGANIZATION_ROLE_HANDLERS: dict[type[DomainEvent], Handler] = {

@@ -302,19 +302,12 @@ def organization_of_membership(conn: Connection[DictRow], membership_id: str) ->
     return str(row["organization_id"]) if row else None
 
 
-# A grant's role slug names the custom role of the grant's organization, or an environment
-# role (the two never share a slug), one probe each in ``roles_by_slug``.
-_ROLE_OF_GRANT = (
-    " JOIN access.roles r"
-    " ON r.slug = g.role_slug AND coalesce(r.organization_id, '') IN (g.organization_id, '')"
-)
-
-
 def _held(resource: str, membership: str) -> str:
-    """SQL, from FROM to WHERE: the roles (``r``) and their permissions (``rp``) the membership
-    holds on the resource, directly on it, on an ancestor, or at organization level (on the
-    root, an ancestor of everything), itself or through a group, while it is active (each
-    argument an SQL expression).
+    """SQL, from FROM to WHERE: the roles (``g.role_id``) and their permissions (``rp``) the
+    membership holds on the resource, directly on it, on an ancestor, or at organization level
+    (on the root, an ancestor of everything), itself or through a group, while it is active
+    (each argument an SQL expression). What it holds is what counts (``effective_holdings``):
+    in single-role mode, one organization-level role.
 
     The holdings are looked up by index for each ancestor of the resource, a handful. The
     subquery's ``OFFSET 0`` keeps PostgreSQL from flattening it: flattened, once the tables
@@ -323,17 +316,29 @@ def _held(resource: str, membership: str) -> str:
     return (
         " FROM access.memberships m"
         f" JOIN access.resource_ancestors a ON a.resource_id = {resource}"
-        " CROSS JOIN LATERAL (SELECT h.role_slug, h.organization_id FROM access.holdings h"
+        " CROSS JOIN LATERAL (SELECT h.role_id FROM access.effective_holdings h"
         " WHERE h.membership_id = m.id AND h.resource_id = a.ancestor_id OFFSET 0) g"
-        + _ROLE_OF_GRANT
-        + " JOIN access.role_permissions rp ON rp.role_id = r.id"
+        " JOIN access.role_permissions rp ON rp.role_id = g.role_id"
         f" WHERE m.id = {membership} AND m.status = 'active'"
     )
 
 
-def _holds(resource: str, membership: str, permission: str) -> str:
-    """SQL: whether the membership holds the permission on the resource."""
-    return f"EXISTS (SELECT 1{_held(resource, membership)} AND rp.permission_slug = {permission})"
+def _of_type(permission: str, resource_type: str) -> str:
+    """SQL: whether the permission is an action on that resource type. Each permission is
+    scoped to one: a role on an ancestor may hold permissions of its descendants' types, and
+    each grants on resources of its own type only."""
+    return (
+        "EXISTS (SELECT 1 FROM access.permissions p"
+        f" WHERE p.slug = {permission} AND p.resource_type_slug = {resource_type})"
+    )
+
+
+def _holds(resource: str, resource_type: str, membership: str, permission: str) -> str:
+    """SQL: whether the membership holds the permission on the resource (of that type)."""
+    return (
+        f"({_of_type(permission, resource_type)} AND EXISTS (SELECT 1"
+        f"{_held(resource, membership)} AND rp.permission_slug = {permission}))"
+    )
 
 
 @dataclass(frozen=True)
@@ -360,12 +365,13 @@ _CHECKED = (
     " AND by_external_id.external_id = c.external_id"
 )
 _TARGET = "coalesce(by_id.id, by_external_id.id)"
+_TARGET_TYPE = "coalesce(by_id.resource_type_slug, by_external_id.resource_type_slug)"
 
 # One check and the lookups it rests on, in one row: the membership's organization (NULL: no
 # such membership), the resource (NULL: not in that organization), and the answer.
 CHECK = (
     f"SELECT mm.organization_id, {_TARGET} AS resource_id, "
-    + _holds(_TARGET, "mm.id", "c.permission_slug")
+    + _holds(_TARGET, _TARGET_TYPE, "mm.id", "c.permission_slug")
     + " AS authorized FROM (SELECT %s::text AS membership_id, %s::text AS permission_slug,"
     " %s::text AS resource_id, %s::text AS type_slug, %s::text AS external_id) c" + _CHECKED
 )
@@ -373,8 +379,9 @@ CHECK = (
 # Many checks in one row: their answers, in request order (an unknown membership or resource:
 # not authorized).
 CHECK_MANY = (
-    "SELECT array_agg(" + _holds(_TARGET, "mm.id", "c.permission_slug") + " ORDER BY c.n)"
-    " AS answers"
+    "SELECT array_agg("
+    + _holds(_TARGET, _TARGET_TYPE, "mm.id", "c.permission_slug")
+    + " ORDER BY c.n) AS answers"
     " FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
     " AS c(membership_id, permission_slug, resource_id, type_slug, external_id, n)" + _CHECKED
 )
@@ -414,11 +421,15 @@ def check_many(conn: Connection[DictRow], requests: Sequence[CheckRequest]) -> l
 def effective_permissions(
     conn: Connection[DictRow], membership_id: str, resource_id: str, page: PageRequest
 ) -> Page:
+    """The permissions of the resource's type the membership holds on it."""
     return fetch_page(
         conn,
         "SELECT * FROM access.permissions",
-        ["slug IN (SELECT rp.permission_slug" + _held("%s", "%s") + ")"],  # resource, membership
-        [resource_id, membership_id],
+        [
+            "resource_type_slug = (SELECT resource_type_slug FROM access.resources WHERE id = %s)",
+            "slug IN (SELECT rp.permission_slug" + _held("%s", "%s") + ")",
+        ],
+        [resource_id, resource_id, membership_id],
         page,
     )
 
@@ -434,8 +445,11 @@ def accessible_children(
     return fetch_page(
         conn,
         RESOURCES,
-        ["parent_resource_id = %s", _holds("resources.id", "%s", "%s")],
-        [parent_resource_id, membership_id, permission_slug],
+        [
+            "parent_resource_id = %s",
+            _holds("resources.id", "resources.resource_type_slug", "%s", "%s"),
+        ],
+        [parent_resource_id, permission_slug, membership_id, permission_slug],
         page,
     )
 
@@ -455,17 +469,17 @@ def memberships_with_permission(
     means the membership's own, explicit assignment (what an access audit asks for)."""
     reach = "a.distance >= 0" if indirect else "a.distance = 0 AND g.source <> 'group'"
     where = (
-        "id IN (SELECT g.membership_id FROM access.holdings g"
+        "id IN (SELECT g.membership_id FROM access.effective_holdings g"
         " JOIN access.resource_ancestors a ON a.ancestor_id = g.resource_id AND a.resource_id = %s"
-        + _ROLE_OF_GRANT
-        + " JOIN access.role_permissions rp ON rp.role_id = r.id AND rp.permission_slug = %s"
+        " JOIN access.role_permissions rp ON rp.role_id = g.role_id AND rp.permission_slug = %s"
         f" WHERE {reach})"
     )
+    of_type = _of_type("%s", "(SELECT resource_type_slug FROM access.resources WHERE id = %s)")
     return fetch_page(
         conn,
         "SELECT * FROM access.memberships",
-        [where, "status = 'active'"],
-        [resource_id, permission_slug],
+        [of_type, where, "status = 'active'"],
+        [permission_slug, resource_id, resource_id, permission_slug],
         page,
     )
 
@@ -492,7 +506,7 @@ def role_assignments(
         conn,
         "SELECT g.*, res.external_id AS resource_external_id, res.resource_type_slug,"
         " grp.name AS group_name"
-        " FROM access.holdings g JOIN access.resources res ON res.id = g.resource_id"
+        " FROM access.effective_holdings g JOIN access.resources res ON res.id = g.resource_id"
         " LEFT JOIN access.groups grp ON grp.id = g.group_id",
         [f"{column} = %s" for column in given],
         list(given.values()),

@@ -70,6 +70,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 ROLE_PERMISSIONS = {slug: set(p) for roles in ROLES.values() for slug, p in roles.items()}
+# The environment's priority order: the seeded default role, then the roles as created.
+PRIORITY = ("member", *(slug for roles in ROLES.values() for slug in roles))
 # Of a membership's direct assignments, the share on each type (the rest are on apps).
 ASSIGNMENT_MIX = {"workspace": 0.1, "project": 0.3}
 ORG_ADMIN_SHARE = 0.02  # memberships holding the organization-level admin role
@@ -128,18 +130,25 @@ class DataSet:
 
     def effective(self, member: Member, resource_id: str) -> frozenset[str]:
         """The permissions a membership holds on a resource, from the data set alone: those of
-        its roles on the resource or an ancestor, organization-level roles on the root, and its
-        groups' roles likewise."""
+        the resource's type of its roles on the resource or an ancestor, of its groups' roles
+        likewise, and of one organization-level role on the root (single-role mode): the
+        highest in the priority order among its own and its groups'."""
         if not member.active:
             return frozenset()
         node = self.resources[resource_id]
-        held = [(role, root_resource_id(member.organization_id)) for role in member.roles]
+        root = root_resource_id(member.organization_id)
         through_groups = [held for group in member.groups for held in self.group_roles[group]]
+        organization_role = min(
+            [*member.roles, *(role for role, where in through_groups if where == root)],
+            key=PRIORITY.index,
+        )
+        on_resources = [held for held in member.assignments + through_groups if held[1] != root]
         return frozenset(
             permission
-            for role, where in held + member.assignments + through_groups
+            for role, where in [(organization_role, root), *on_resources]
             if where in node.ancestors
             for permission in ROLE_PERMISSIONS.get(role, ())
+            if permission in PERMISSIONS.get(node.type, ())
         )
 
     def allowed(self, member: Member, permission: str, resource_id: str) -> bool:

@@ -330,7 +330,7 @@ def test_a_platform_group_lets_its_members_deploy_every_app_in_its_workspace(
 
     # Every read that answers "who can do what" sees it.
     effective = authz.list_effective_permissions(acme.bob, acme.app)
-    assert sorted(p.slug for p in effective.data) == ["app:deploy", "project:view"]
+    assert [p.slug for p in effective.data] == ["app:deploy"]  # the app's type's only
     visible = authz.list_resources_for_membership(
         acme.bob,
         permission_slug="project:view",
@@ -406,7 +406,7 @@ def test_a_platform_group_lets_its_members_deploy_every_app_in_its_workspace(
     assert not allowed(workos, acme.bob, "app:deploy", acme.app)
 
 
-def test_an_organization_level_group_role_reaches_every_resource(
+def test_an_organization_level_group_role_counts_once_it_outranks_the_members_own(
     workos: WorkOSClient, acme: Acme, server: Server
 ) -> None:
     authz, org = workos.authorization, acme.organization_id
@@ -414,16 +414,21 @@ def test_an_organization_level_group_role_reaches_every_resource(
     workos.groups.create_group_organization_membership(
         org, finance.id, organization_membership_id=acme.carol
     )
-    assert not allowed(workos, acme.carol, "org:billing", acme.other_app)
+    assert not allowed(workos, acme.carol, "org:billing", acme.root)
     authz.create_group_role_assignment(finance.id, role_slug="billing-admin")
-    for resource in (acme.root, acme.workspace, acme.other_app):
-        assert allowed(workos, acme.carol, "org:billing", resource)
+    # Single-role mode: Carol's own role, the default `member`, comes first in the order.
+    assert not allowed(workos, acme.carol, "org:billing", acme.root)
+    with server.client() as http:
+        order = http.get("/authorization/role_settings").json()["priority_order"]
+        first = ["billing-admin", *(slug for slug in order if slug != "billing-admin")]
+        assert http.patch("/authorization/role_settings", json={"priority_order": first}).is_success
+    assert allowed(workos, acme.carol, "org:billing", acme.root)
     with server.client() as http:
         checks = [
             {
                 "organization_membership_id": acme.carol,
                 "permission_slug": "org:billing",
-                "resource_id": acme.app,
+                "resource_id": acme.root,
             },
             {
                 "organization_membership_id": acme.carol,
@@ -440,11 +445,11 @@ def test_an_organization_level_group_role_reaches_every_resource(
         ("billing-admin", "organization")
     ]
     workos.organization_membership.deactivate_organization_membership(acme.carol)
-    assert not allowed(workos, acme.carol, "org:billing", acme.app)  # only active memberships
+    assert not allowed(workos, acme.carol, "org:billing", acme.root)  # only active memberships
     workos.organization_membership.reactivate_organization_membership(acme.carol)
-    assert allowed(workos, acme.carol, "org:billing", acme.app)
+    assert allowed(workos, acme.carol, "org:billing", acme.root)
     workos.groups.delete_organization_group(org, finance.id)
-    assert not allowed(workos, acme.carol, "org:billing", acme.app)
+    assert not allowed(workos, acme.carol, "org:billing", acme.root)
 
 
 # --------------------------------------------------------------------- cascades --

@@ -1,8 +1,9 @@
 """Random type hierarchies, resources, environment roles and two organizations' custom roles,
 memberships, assignments and groups (members, and roles with and without a resource), with
-random moves and deletions of resources, custom roles, permissions and group parts: every
-check, discovery and role-assignment answer of the access read model must equal a small,
-obviously-correct evaluator written here, and a rebuilt model must equal the live one.
+random moves and deletions of resources, custom roles, permissions and group parts, and new
+priority orders and the multiple-roles switch at the end: every check, discovery and
+role-assignment answer of the access read model must equal a small, obviously-correct
+evaluator written here, and a rebuilt model must equal the live one.
 
 The command side runs on eventsourcing's in-memory store (fast, and the real domain rules);
 its events feed the real access read model in PostgreSQL through ProjectionView, either in
@@ -27,6 +28,7 @@ from domain.application import IdentityApplication
 from domain.authorization_schema import ROOT_TYPE
 from domain.errors import DomainError
 from domain.events import Actor, EventContext
+from domain.organization_roles import effective_priority
 from domain.resources import root_resource_id
 from domain.services.groups import RoleOn
 from domain.store import EVENT_STORE_STREAM
@@ -45,6 +47,7 @@ class NoMemberships:
 
 
 RoleKey = tuple[str | None, str]  # (organization for a custom role, else None; slug)
+Holding = tuple[str, str, bool]  # (role slug, resource, through a group)
 
 
 @dataclass
@@ -64,14 +67,25 @@ class Reference:
     group_roles: dict[str, set[tuple[str, str]]] = field(
         default_factory=dict
     )  # group -> {(role, resource)}
+    priority: dict[str, list[str]] = field(default_factory=dict)  # organization -> role slugs
+    multiple_roles: bool = False
 
-    def through_groups(self, membership: str) -> set[tuple[str, str]]:
-        return {
-            held
+    def holdings(self, membership: str) -> list[Holding]:
+        """Its own roles and one per group and group role; in single-role mode, of those at
+        organization level (on the root) only the role highest in the priority order."""
+        every = [(role, where, False) for role, where in self.held[membership]] + [
+            (role, where, True)
             for group, members in self.members.items()
             if membership in members
-            for held in self.group_roles[group]
-        }
+            for role, where in self.group_roles[group]
+        ]
+        organization = self.organization_of[membership]
+        root = root_resource_id(organization)
+        at_root = [role for role, where, _ in every if where == root]
+        if self.multiple_roles or not at_root:
+            return every
+        highest = min(at_root, key=self.priority[organization].index)
+        return [h for h in every if h[1] != root or h[0] == highest]
 
     def role(self, organization: str, slug: str) -> RoleKey:
         """A slug names the organization's custom role, else the environment's."""
@@ -91,13 +105,28 @@ class Reference:
             current = self.parent[current]
         return chain
 
+    def of_type(self, permission: str, resource: str) -> bool:
+        """Permissions here are named ``<resource type>:<action>``."""
+        return permission.split(":")[0] == self.type_of[resource]
+
     def allowed(self, membership: str, permission: str, resource: str) -> bool:
-        if not self.active[membership]:
+        if not self.active[membership] or not self.of_type(permission, resource):
             return False
         above = set(self.ancestors(resource))
         return any(
             where in above and self.allows(membership, role, permission)
-            for role, where in self.held[membership] | self.through_groups(membership)
+            for role, where, _ in self.holdings(membership)
+        )
+
+    def direct(self, membership: str, permission: str, resource: str) -> bool:
+        """Through a role of its own on the resource itself."""
+        return (
+            self.active[membership]
+            and self.of_type(permission, resource)
+            and any(
+                where == resource and not via_group and self.allows(membership, role, permission)
+                for role, where, via_group in self.holdings(membership)
+            )
         )
 
     def subtree(self, resource: str) -> set[str]:
@@ -224,6 +253,14 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         "deletions": draw(st.lists(st.integers(0, 50), max_size=2)),
         "role_deletions": draw(st.lists(st.integers(0, 50), max_size=2)),
         "permission_deletions": draw(st.lists(st.integers(0, 50), max_size=1)),
+        # Sort keys for new priority orders of the environment and of organization 0.
+        "environment_priority": draw(
+            st.none() | st.lists(st.integers(0, 9), min_size=1, max_size=8)
+        ),
+        "organization_priority": draw(
+            st.none() | st.lists(st.integers(0, 9), min_size=1, max_size=8)
+        ),
+        "multiple_roles": draw(st.booleans()),
         "batch": draw(st.sampled_from([1, 7, 1000])),
         "order": draw(st.sampled_from(["log", "organizations_first", "environment_first"])),
     }
@@ -416,7 +453,43 @@ def build(app: IdentityApplication, plan: dict[str, Any]) -> Reference:
         ref.permissions.discard(doomed_permission)
         for permissions in ref.role_permissions.values():
             permissions.discard(doomed_permission)
+
+    change_role_settings(app, plan, ref, organizations)
     return ref
+
+
+def reordered(slugs: list[str], keys: list[int]) -> list[str]:
+    return [s for _, s in sorted(enumerate(slugs), key=lambda e: keys[e[0] % len(keys)])]
+
+
+def change_role_settings(
+    app: IdentityApplication, plan: dict[str, Any], ref: Reference, organizations: list[str]
+) -> None:
+    """New priority orders and the multiple-roles switch, after everything else; the reference
+    takes each organization's order from the domain's definition of it."""
+    if plan["environment_priority"] is not None:
+        order = [r.slug for r in app.store.get_schema().roles.values()]
+        app.role_settings.change_role_settings(
+            CONTEXT, priority_order=reordered(order, plan["environment_priority"])
+        )
+    if plan["organization_priority"] is not None:
+        organization = organizations[0]
+        order = [
+            r.slug
+            for r in effective_priority(
+                app.store.get_schema(), app.store.get_organization_roles(organization)
+            )
+        ]
+        app.role_settings.change_organization_role_settings(
+            CONTEXT, organization, priority_order=reordered(order, plan["organization_priority"])
+        )
+    if plan["multiple_roles"]:
+        app.role_settings.change_role_settings(CONTEXT, multiple_roles=True)
+    schema = app.store.get_schema()
+    ref.multiple_roles = schema.multiple_roles
+    for organization in organizations:
+        own = app.store.get_organization_roles(organization)
+        ref.priority[organization] = [r.slug for r in effective_priority(schema, own)]
 
 
 def build_groups(
@@ -568,15 +641,7 @@ def test_read_model_answers_like_the_reference(
                 " WHERE id = ANY(%s)",
                 (listed,),
             ).fetchall()
-            expected_assignments = sorted(
-                [(r, w, False) for r, w in ref.held[membership]]
-                + [
-                    (r, w, True)
-                    for group, members in ref.members.items()
-                    if membership in members
-                    for r, w in ref.group_roles[group]
-                ]
-            )
+            expected_assignments = sorted(ref.holdings(membership))
             assert (
                 sorted((a["role_slug"], a["resource_id"], a["via_group"]) for a in assignments)
                 == expected_assignments
@@ -598,12 +663,7 @@ def test_read_model_answers_like_the_reference(
                 assert {row["slug"] for row in found} == expected_permissions
         for permission in sorted(ref.permissions):
             for resource in resources:
-                direct = sorted(
-                    m
-                    for m in ref.active
-                    if ref.active[m]
-                    and any(w == resource and ref.allows(m, r, permission) for r, w in ref.held[m])
-                )
+                direct = sorted(m for m in ref.active if ref.direct(m, permission, resource))
                 indirect = sorted(m for m in ref.active if ref.allowed(m, permission, resource))
                 for mode, expected in (("direct", direct), ("indirect", indirect)):
                     found = all_pages(
@@ -630,6 +690,7 @@ def test_read_model_answers_like_the_reference(
             "resource_types",
             "organization_role_settings",
             "organization_role_priority",
+            "organization_role_holdings",
         ):
             live_rows = conn.execute(
                 sql.SQL("SELECT * FROM access.{0} ORDER BY 1, 2").format(sql.Identifier(table))

@@ -22,6 +22,7 @@ from consumers.messages import ENVIRONMENT_KEY, decode
 from consumers.relay import partition_for
 from consumers.replay import feed, replay
 from domain.application import IdentityApplication
+from domain.resources import root_resource_id
 from domain.services.groups import RoleOn
 from idgov.bootstrap import System
 from idgov.database import Database
@@ -52,6 +53,8 @@ TABLES = (
     "group_members",
     "group_role_assignments",
     "holdings",
+    "organization_role_holdings",
+    "effective_holdings",
 )
 PARTITIONS = [0, 1, 2]
 
@@ -77,6 +80,11 @@ def _schema(app: IdentityApplication) -> None:
             CONTEXT, slug=slug, name=slug, description=None, resource_type_slug=type_slug
         )
         app.schema.set_role_permissions(CONTEXT, slug, permissions)
+    # In single-role mode a group's organization-level role counts only above the member's own.
+    order = [r.slug for r in app.store.get_schema().roles.values()]
+    app.role_settings.change_role_settings(
+        CONTEXT, priority_order=["billing-admin", *(s for s in order if s != "billing-admin")]
+    )
 
 
 def _organization(app: IdentityApplication, index: int) -> dict[str, Any]:
@@ -124,7 +132,13 @@ def _organization(app: IdentityApplication, index: int) -> dict[str, Any]:
     app.groups.remove_group_member(CONTEXT, org, platform, members[1])
     app.memberships.delete_membership(CONTEXT, members[2])
     app.resources.delete_resource(CONTEXT, doomed, cascade=True)
-    return {"org": org, "members": members, "project": project.id, "finance": finance}
+    return {
+        "org": org,
+        "root": root_resource_id(org),
+        "members": members,
+        "project": project.id,
+        "finance": finance,
+    }
 
 
 @contextlib.contextmanager
@@ -203,8 +217,8 @@ def test_groups_apply_from_any_partition_order_like_a_rebuild(
                     assert _allowed(conn, first, "project:view", project)
                     assert not _allowed(conn, second, "project:view", project)
                     assert not _allowed(conn, third, "project:view", project)
-                    assert _allowed(conn, first, "org:billing", project)
-                    assert not _allowed(conn, second, "org:billing", project)
+                    assert _allowed(conn, first, "org:billing", o["root"])
+                    assert not _allowed(conn, second, "org:billing", o["root"])
             finally:
                 conn.rollback()
 
@@ -224,11 +238,11 @@ def test_a_replayed_access_model_keeps_answering_for_groups(
         assert _dump(database_url, "access") == before
         with system.reads.pool.connection() as conn:
             assert _allowed(conn, first, "project:view", project)
-            assert _allowed(conn, first, "org:billing", project)
+            assert _allowed(conn, first, "org:billing", built["root"])
         # Still followed after the swap: a new link is seen in the swapped-in model.
         late = app.groups.create_group(CONTEXT, organization_id=built["org"], name="Late").value.id
         app.groups.add_group_member(CONTEXT, built["org"], late, built["members"][1])
         app.groups.assign_group_role(CONTEXT, late, RoleOn("billing-admin"))
         system.freshness["access"].wait_for_everything_committed(10)
         with system.reads.pool.connection() as conn:
-            assert _allowed(conn, built["members"][1], "org:billing", project)
+            assert _allowed(conn, built["members"][1], "org:billing", built["root"])

@@ -174,9 +174,12 @@ def test_data_set_answers_follow_ancestry_roles_and_status() -> None:
     assert not data.allowed(viewer, "workspaces:read", "ws")  # above the assignment
     assert data.allowed(admin, "apps:delete", "b")  # organization-level role on the root
     assert not data.allowed(gone, "apps:read", "a")  # inactive
-    assert data.effective(viewer, "p") == {"projects:read", "apps:read"}
+    assert data.effective(viewer, "p") == {"projects:read"}  # the project's type's only
     # A group's role reaches its members, and only them.
     data.group_roles["g"] = [("app-developer", "b")]
     viewer.groups.append("g")
     assert data.allowed(viewer, "apps:deploy", "b")
     assert not data.allowed(viewer, "apps:deploy", "a")
+    # Single-role mode: a group's organization-level role ranks below the seeded `member`.
+    data.group_roles["g"].append(("organization-admin", root))
+    assert not data.allowed(viewer, "apps:delete", "b")
