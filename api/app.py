@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
-from api import checks, errors
+from api import checks, errors, idempotency
 from api.checks import CheckLane
 from api.context import RequestContext
 from api.guard import RequestGuard
@@ -35,6 +35,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     async def serving(app: FastAPI) -> AsyncIterator[None]:
         # The event loop's pool opens and closes inside the loop that uses it.
         await services.statement_reads.open()
+        await services.idempotency_keys.pool.open()
         try:
             if lifespan is None:
                 yield
@@ -42,6 +43,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
                 async with lifespan(app):
                     yield
         finally:
+            await services.idempotency_keys.pool.close()
             await services.statement_reads.close()
 
     app = FastAPI(
@@ -53,6 +55,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     app.state.services = services
     # The last added runs first: the request context wraps everything; the guard
     # authenticates, bounds and screens every body before the lane or a route reads it.
+    idempotency.install(app, services, reads=checks.router)
     app.add_middleware(CheckLane, services=services, handlers=app.exception_handlers)
     app.add_middleware(RequestGuard, services=services)
     app.add_middleware(RequestContext)
