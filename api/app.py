@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.types import Lifespan
 
-from api import checks, errors, openapi
+from api import checks, errors, idempotency, openapi
 from api.checks import CheckLane
 from api.context import RequestContext
 from api.guard import RequestGuard
@@ -36,6 +36,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     async def serving(app: FastAPI) -> AsyncIterator[None]:
         # The event loop's pool opens and closes inside the loop that uses it.
         await services.statement_reads.open()
+        await services.idempotency_keys.pool.open()
         try:
             if lifespan is None:
                 yield
@@ -43,6 +44,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
                 async with lifespan(app):
                     yield
         finally:
+            await services.idempotency_keys.pool.close()
             await services.statement_reads.close()
 
     # Swagger UI and ReDoc from assets installed with the package: the docs work offline.
@@ -55,6 +57,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
     app.state.services = services
     # The last added runs first: the request context wraps everything; the guard
     # authenticates, bounds and screens every body before the lane or a route reads it.
+    idempotency.install(app, services, reads=checks.router)
     app.add_middleware(CheckLane, services=services, handlers=app.exception_handlers)
     app.add_middleware(RequestGuard, services=services)
     app.add_middleware(RequestContext)

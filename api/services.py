@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from cachetools import TTLCache
@@ -53,6 +54,15 @@ def _cache_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class IdempotencyKeys:
+    """Where keys are kept: a connection per keyed request in flight (it holds the request's
+    lock, which a crash releases with the connection), and how long answers are kept."""
+
+    pool: AsyncConnectionPool[AsyncConnection[DictRow]]
+    ttl: timedelta
+
+
 @dataclass
 class Services:
     commands: IdentityApplication
@@ -62,5 +72,6 @@ class Services:
     freshness: dict[str, Freshness]
     consistency_timeout: float
     mode: str  # "embedded" or "kafka"
+    idempotency_keys: IdempotencyKeys
     extra_health: Callable[[], dict[str, Any]] = field(default=lambda: {})
     max_body_bytes: int = 1 << 20

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -32,6 +33,10 @@ from domain.users import User
 
 EVENT_STORE_STREAM = "idgov"
 MAX_ATTEMPTS = 4
+
+# What the recorder stores with the events of every commit in this context, in their
+# transaction (the API's idempotency key: a command whose answer was lost is never run twice).
+RECORDED_WITH: ContextVar[dict[str, Any] | None] = ContextVar("recorded_with", default=None)
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -153,7 +158,7 @@ class EventStore(Application[str]):
         flat: list[IdgovAggregate] = []
         for item in aggregates:
             flat.extend([item] if isinstance(item, IdgovAggregate) else item)
-        recordings = self.save(*flat)
+        recordings = self.save(*flat, **(RECORDED_WITH.get() or {}))
         position = max((r.notification.id for r in recordings), default=None)
         return Committed(value, position)
 

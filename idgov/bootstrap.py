@@ -5,14 +5,21 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
 from psycopg import sql
 
-from api.services import KnownKeys, Services
+from api.services import IdempotencyKeys, KnownKeys, Services
 from domain.application import IdentityApplication
 from domain.store import EVENT_STORE_STREAM, EventStore
-from idgov.database import Database, ReadModelDatastore, schema_lock, statement_reads
+from idgov.database import (
+    Database,
+    ReadModelDatastore,
+    idempotency_keys,
+    schema_lock,
+    statement_reads,
+)
 from idgov.settings import Settings
 from projections.access import AccessModel
 from projections.base import ProjectionView, ReadModel, kafka_stream
@@ -123,6 +130,10 @@ class System:
             freshness=self.freshness,
             consistency_timeout=self.settings.consistency_timeout_ms / 1000,
             mode="kafka" if self.kafka else "embedded",
+            idempotency_keys=IdempotencyKeys(
+                idempotency_keys(self.database, self.settings.db_pool_size),
+                timedelta(hours=self.settings.idempotency_ttl_hours),
+            ),
             max_body_bytes=self.settings.max_body_bytes,
         )
 

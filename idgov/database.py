@@ -4,16 +4,21 @@ itself is started by idgov/embedded.py."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import get_topic
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
+
+from api import idempotency
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Database:
             "POSTGRES_MAX_OVERFLOW": str(max(0, pool_size - 1)),
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "true",
+            "APPLICATION_RECORDER_TOPIC": get_topic(EventStoreRecorder),
         }
 
     def datastore(
@@ -86,6 +92,31 @@ class Database:
         )
         store.pool.open()
         return store
+
+
+class EventStoreRecorder(PostgresApplicationRecorder):
+    """eventsourcing's recorder, which also records the idempotency key a commit carries
+    (``domain.store.RECORDED_WITH``) in the transaction of its events."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        schema = sql.Identifier(datastore.schema)
+        for statement in (idempotency.TABLE, idempotency.TABLE_INDEX):
+            self.sql_create_statements.append(sql.SQL(statement).format(schema=schema))
+        self.record_key = sql.SQL(idempotency.RECORD).format(schema=schema)
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: psycopg.Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if idempotency is not None and ids:
+            curs.execute(self.record_key, {**idempotency, "position": max(ids)})
+        return ids
 
 
 # Arbitrary, idgov's own key for the lock below.
@@ -118,6 +149,19 @@ class ReadModelDatastore(PostgresDatastore):
             conn.execute(READ_SESSION_SETUP)
 
         return after_connect
+
+
+def idempotency_keys(database: Database, pool_size: int) -> AsyncConnectionPool[Any]:
+    """Connections for idempotency keys, one per keyed command in flight. Opened and closed by
+    the API's lifespan, inside its loop."""
+    return AsyncConnectionPool(
+        database.conninfo,
+        min_size=1,
+        max_size=pool_size,
+        kwargs={"autocommit": True, "row_factory": dict_row},
+        name="idempotency-keys",
+        open=False,
+    )
 
 
 def statement_reads(database: Database, pool_size: int) -> AsyncConnectionPool[Any]:

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # How long an API process trusts a key it has checked: a revoked key stops working in
     # every process within this time. 0 checks every request against the event store.
     api_key_cache_ms: int = Field(default=2000, ge=0)
+    # How long a command's answer is kept for retries with its Idempotency-Key.
+    idempotency_ttl_hours: float = Field(default=24, gt=0)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"
