@@ -9,6 +9,10 @@ link follows the last one committed; an insert that would land below the head (o
 skipped that lock) fails instead of forking the chain.
 
 ``ledger.checkpoints`` holds the signed checkpoints of the head (``checkpoints.py``).
+
+All three tables refuse UPDATE, DELETE and TRUNCATE, so a mistake cannot edit history. Their
+owner or a superuser can still switch that off: the chain and the checkpoints are what then
+show it.
 """
 
 from __future__ import annotations
@@ -71,6 +75,17 @@ END $$;
 
 CREATE OR REPLACE TRIGGER ledger_chain AFTER INSERT ON {events}
 FOR EACH ROW EXECUTE FUNCTION ledger.chain_event();
+
+CREATE OR REPLACE FUNCTION ledger.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP;
+END $$;
+"""
+
+_APPEND_ONLY = """
+CREATE OR REPLACE TRIGGER ledger_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 """
 
 # Events stored before the chain existed are chained once, as they are then, in order.
@@ -94,5 +109,7 @@ def install(conn: psycopg.Connection[Any], events: sql.Composable) -> None:
     with conn.transaction():
         conn.execute(_TABLES)
         conn.execute(sql.SQL(_APPEND).format(events=events, genesis=genesis))
+        for table in (events, sql.SQL("ledger.chain"), sql.SQL("ledger.checkpoints")):
+            conn.execute(sql.SQL(_APPEND_ONLY).format(table=table))
         conn.execute(sql.SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(events))
         conn.execute(sql.SQL(_CHAIN_EXISTING).format(events=events))
