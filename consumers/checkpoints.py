@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,20 +29,13 @@ Publish = Callable[[Checkpoint], None]
 POLL_S = 1.0
 
 
+@dataclass(frozen=True)
 class CheckpointWriter:
-    def __init__(
-        self,
-        connect: Callable[[], psycopg.Connection[Any]],
-        key: Ed25519PrivateKey,
-        every_events: int,
-        every_s: float,
-        publish: Publish | None = None,
-    ) -> None:
-        self.connect = connect
-        self.key = key
-        self.every_events = every_events
-        self.every_s = every_s
-        self.publish = publish
+    connect: Callable[[], psycopg.Connection[Any]]
+    key: Ed25519PrivateKey
+    every_events: int
+    every_s: float
+    publish: Publish | None = None
 
     def run(self, stop: threading.Event) -> None:
         with self.connect() as conn:
