@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
 from psycopg import sql
 
 from api.services import IdempotencyKeys, KnownKeys, Services
+from consumers.checkpoints import CheckpointWriter, Publish
 from domain.application import IdentityApplication
 from domain.store import EVENT_STORE_STREAM, EventStore
 from idgov.database import (
@@ -26,6 +31,7 @@ from projections.base import ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
 from projections.freshness import Freshness, Wakeups
 from projections.index import ReadSideIndex
+from projections.ledger import schema as ledger
 
 READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
 
@@ -35,13 +41,42 @@ def server_key(settings: Settings) -> bytes:
     that needs it (the processes of one installation must agree on it)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    path = settings.data_dir / "secret_key"
+    return _kept_secret(settings, "secret_key", lambda: secrets.token_urlsafe(48).encode())
+
+
+def checkpoint_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """``IDGOV_CHECKPOINT_SIGNING_KEY``, or the key kept in the data directory (PEM)."""
+    if settings.checkpoint_signing_key is None:
+        pem = _kept_secret(settings, "checkpoint_key", _new_signing_key)
+        key = serialization.load_pem_private_key(pem, password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
+    try:
+        raw = base64.b64decode(settings.checkpoint_signing_key.get_secret_value(), validate=True)
+        return Ed25519PrivateKey.from_private_bytes(raw)
+    except ValueError:
+        raise ValueError(
+            "IDGOV_CHECKPOINT_SIGNING_KEY must be the base64 of a 32-byte Ed25519 private key"
+        ) from None
+
+
+def _new_signing_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _kept_secret(settings: Settings, name: str, make: Callable[[], bytes]) -> bytes:
+    """The secret in data_dir/``name``, made by the first process that needs it."""
+    path = settings.data_dir / name
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fresh = path.with_name(f"secret_key.{os.getpid()}")
+        fresh = path.with_name(f"{name}.{os.getpid()}")
         # Readable by its owner only from the first byte, and complete before it is visible.
-        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-            out.write(secrets.token_urlsafe(48))
+        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(make())
         with contextlib.suppress(FileExistsError):  # another process made it first
             os.link(fresh, path)
         fresh.unlink()
@@ -57,6 +92,8 @@ class System:
         self.env = database.eventsourcing_env(settings.db_pool_size)
         with schema_lock(database):
             self.store = EventStore(env=self.env)
+            with database.connect() as conn:
+                ledger.install(conn, self.events_table)
             self.views = {name: self._open_view(name) for name in READ_MODELS}
         self.reads = self.database.datastore("public", settings.db_pool_size, ReadModelDatastore)
         timeout = settings.consistency_timeout_ms / 1000
@@ -95,10 +132,22 @@ class System:
 
     def event_store_head(self) -> sql.Composed:
         """``event_store_position`` as SQL, for statements that read it with something else."""
+        return sql.SQL("SELECT max(notification_id) FROM {0}").format(self.events_table)
+
+    @property
+    def events_table(self) -> sql.Identifier:
+        """The stored events' table, schema-qualified."""
         recorder = self.store.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
-        return sql.SQL("SELECT max(notification_id) FROM {0}.{1}").format(
-            sql.Identifier(recorder.datastore.schema), sql.Identifier(recorder.events_table_name)
+        return sql.Identifier(recorder.datastore.schema, recorder.events_table_name)
+
+    def checkpoint_writer(self, publish: Publish | None = None) -> CheckpointWriter:
+        return CheckpointWriter(
+            self.database.connect,
+            checkpoint_signing_key(self.settings),
+            self.settings.checkpoint_every_events,
+            self.settings.checkpoint_every_s,
+            publish,
         )
 
     def open_view(self, name: str, schema: str | None = None) -> ProjectionView:

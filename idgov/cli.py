@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.projection import BaseProjectionRunner
+from psycopg import sql
 
 if TYPE_CHECKING:
+    from consumers.checkpoints import Publish
     from idgov.bootstrap import System
 
 from domain.events import SYSTEM, EventContext
@@ -115,7 +121,25 @@ def up(settings: Settings, args: argparse.Namespace) -> None:
         for view in system.views.values():
             runner = runners.enter_context(follow(view, system.env))
             threading.Thread(target=_watch, args=(runner, view.model.name), daemon=True).start()
+        _sign_checkpoints(system, threading.Event())
         _serve(system)  # returns after SIGINT/SIGTERM, once requests have drained
+
+
+def _sign_checkpoints(
+    system: System, stop: threading.Event, publish: Publish | None = None
+) -> None:
+    """Checkpoints of the chain, signed in the background until ``stop``; the writer failing
+    stops the process, as a failing follower does."""
+    writer = system.checkpoint_writer(publish)
+
+    def run() -> None:
+        try:
+            writer.run(stop)
+        except Exception:
+            log.exception("checkpoints_failed")
+            signal.raise_signal(signal.SIGTERM)
+
+    threading.Thread(target=run, name="checkpoints", daemon=True).start()
 
 
 def _watch(runner: BaseProjectionRunner[Any], name: str) -> None:
@@ -151,6 +175,7 @@ def api(settings: Settings, _: argparse.Namespace) -> None:
 
 
 def relay(settings: Settings, _: argparse.Namespace) -> None:
+    from consumers.checkpoints import kafka_publisher
     from consumers.relay import Relay, ensure_topic, new_producer
 
     bootstrap = _kafka(settings)
@@ -161,9 +186,11 @@ def relay(settings: Settings, _: argparse.Namespace) -> None:
         settings.kafka_replication_factor,
     )
     stop = _stop_on_signals()
+    ensure_topic(bootstrap, settings.checkpoint_topic, 1, settings.kafka_replication_factor)
     with _system(settings) as system:
         tracking = system.relay_tracking()
         producer = new_producer(bootstrap)
+        _sign_checkpoints(system, stop, kafka_publisher(producer, settings.checkpoint_topic))
         try:
             Relay(
                 system.store,
@@ -220,6 +247,104 @@ def contract(settings: Settings, _: argparse.Namespace) -> None:
     sys.stdout.write(render())
 
 
+def audit_verify(settings: Settings, args: argparse.Namespace) -> None:
+    """Exit status 1, and the finding, when stored history no longer matches the chain or a
+    checkpoint; JSON on stdout, a line for people on stderr."""
+    from projections.ledger.checkpoints import Checkpoint, stored
+    from projections.ledger.verify import verify
+
+    key = _public_key(settings, args.public_key)
+    with _ledger(settings) as (events, conn):
+        held = [*stored(conn)]
+        if args.from_checkpoints is not None:
+            lines = args.from_checkpoints.read_text().splitlines()
+            held += [Checkpoint.model_validate_json(line) for line in lines if line.strip()]
+        verdict = verify(conn, events, held, key)
+    print(json.dumps(verdict.report()))
+    if verdict.finding is not None:
+        sys.exit(
+            f"audit verify FAILED at position {verdict.finding.position}: "
+            f"{verdict.finding.kind}: {verdict.finding.message}"
+        )
+    print(
+        f"audit verify: {verdict.events} events up to position {verdict.position} and "
+        f"{verdict.checkpoints} checkpoints verified",
+        file=sys.stderr,
+    )
+
+
+def audit_checkpoints(settings: Settings, _: argparse.Namespace) -> None:
+    """Every stored checkpoint, one JSON object a line."""
+    from projections.ledger.checkpoints import stored
+
+    with _ledger(settings) as (_events, conn):
+        for checkpoint in stored(conn):
+            print(checkpoint.model_dump_json())
+
+
+@contextmanager
+def _ledger(settings: Settings) -> Iterator[tuple[sql.Identifier, psycopg.Connection[Any]]]:
+    """The stored events' table and a connection to its database."""
+    with (
+        _system(settings, embedded_allowed=not settings.database_url) as system,
+        system.database.connect() as conn,
+    ):
+        yield system.events_table, conn
+
+
+def audit_public_key(settings: Settings, _: argparse.Namespace) -> None:
+    """The public key that verifies checkpoints, PEM."""
+    sys.stdout.write(_public_pem(settings).decode())
+
+
+def _public_pem(settings: Settings) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    from idgov.bootstrap import checkpoint_signing_key
+
+    return (
+        checkpoint_signing_key(settings)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def _public_key(settings: Settings, path: Path | None) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = path.read_bytes() if path is not None else _public_pem(settings)
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        sys.exit("audit verify: the public key is not an Ed25519 key.")
+    return key
+
+
+def _add_ledger_commands(audit: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    verify = audit.add_parser(
+        "verify",
+        help="recompute the event store's hash chain and check the signed checkpoints",
+    )
+    verify.add_argument(
+        "--from-checkpoints",
+        type=Path,
+        metavar="FILE",
+        help="checkpoints held elsewhere (JSON lines, as 'audit checkpoints' prints them)",
+    )
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="FILE",
+        help="the PEM public key to check signatures with (default: this installation's)",
+    )
+    verify.set_defaults(run=audit_verify)
+    audit.add_parser("checkpoints", help="print the signed checkpoints as JSON lines").set_defaults(
+        run=audit_checkpoints
+    )
+    audit.add_parser(
+        "public-key", help="print the public key that verifies checkpoints (PEM)"
+    ).set_defaults(run=audit_public_key)
+
+
 def _kafka(settings: Settings) -> str:
     if not settings.kafka_bootstrap:
         sys.exit("IDGOV_KAFKA_BOOTSTRAP is not set.")
@@ -256,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "contract", help="print the AsyncAPI document of the event topic"
     ).set_defaults(run=contract)
+    audit = commands.add_parser("audit", help="evidence of what was recorded")
+    _add_ledger_commands(audit.add_subparsers(dest="audit_command", required=True))
     key = commands.add_parser("create-api-key", help="create an API key and print it once")
     key.add_argument("--name", required=True)
     key.set_defaults(run=create_api_key)

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # How long a command's answer is kept for retries with its Idempotency-Key.
     idempotency_ttl_hours: float = Field(default=24, gt=0)
 
+    # Tamper evidence (README, Tamper evidence): the Ed25519 key that signs checkpoints of the
+    # event store's hash chain, as base64 of its 32 raw bytes. Unset: a key kept in
+    # data_dir/checkpoint_key, made on first start. A checkpoint is signed every
+    # checkpoint_every_events events, or every checkpoint_every_s seconds when the chain moved.
+    checkpoint_signing_key: SecretStr | None = None
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    checkpoint_every_s: float = Field(default=60.0, gt=0)
+    checkpoint_topic: str = "idgov.checkpoints.v1"
+
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"
 

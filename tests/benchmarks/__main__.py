@@ -14,7 +14,7 @@ import traceback
 from contextlib import ExitStack
 from dataclasses import asdict
 
-from tests.benchmarks import access, machine, probes, scenarios, services
+from tests.benchmarks import access, ledger, machine, probes, scenarios, services
 from tests.benchmarks.config import Config
 from tests.benchmarks.report import Report, say
 from tests.benchmarks.timing import Deadline
@@ -26,6 +26,7 @@ KAFKA_PARTITIONS = 3  # what tests.servers.kafka_stack configures
 BACKLOG_NEEDS_S = 60
 ACCESS_NEEDS_S = 240
 EMBEDDED_NEEDS_S = 90
+LEDGER_NEEDS_S = 60
 
 
 def kafka_pipeline(
@@ -117,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
                 ok &= guarded(
                     report, "access", access.access_checks, admin_url, bootstrap, config, report
                 )
+            if config.ledger and scenarios.enough_time(
+                budget, LEDGER_NEEDS_S, report, "ledger", "hash chain"
+            ):
+                ok &= guarded(report, "ledger", ledger.hash_chain, admin_url, config, report)
             if config.embedded and scenarios.enough_time(
                 budget, EMBEDDED_NEEDS_S, report, "embedded", "idgov up"
             ):

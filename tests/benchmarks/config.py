@@ -39,6 +39,10 @@ class Config:
     access_paced_s: float = 10.0  # how long each paced load runs
     access_paced_clients: int = 32  # connections the paced load spreads its schedule over
     access_write_rate: float = 20.0  # role changes/s through the API during paced checks
+    # The hash chain (ledger.py): single-command saves per write round, events to verify.
+    ledger: bool = True
+    ledger_commands: int = 300
+    ledger_events: int = 50_000
     output: Path = ROOT / ".idgov-test" / "bench" / "results.json"
 
     @classmethod
@@ -67,6 +71,9 @@ class Config:
         parser.add_argument(
             "--no-access", action="store_true", help="skip the access-check measurements"
         )
+        parser.add_argument(
+            "--no-ledger", action="store_true", help="skip the hash chain measurements"
+        )
         parser.add_argument("--api-workers", type=int, default=defaults.api_workers)
         parser.add_argument("--access-rate", type=float, default=defaults.access_rate)
         parser.add_argument("--access-paced-s", type=float, default=defaults.access_paced_s)
@@ -91,6 +98,9 @@ class Config:
             pipeline=not args.no_pipeline,
             embedded=not args.no_embedded,
             access=not args.no_access,
+            ledger=not args.no_ledger,
+            ledger_commands=max(30, defaults.ledger_commands // scale),
+            ledger_events=max(2000, defaults.ledger_events // scale),
             access_organizations=max(1, defaults.access_organizations // scale),
             access_users=max(50, defaults.access_users // scale),
             access_assignments=max(500, defaults.access_assignments // scale),
