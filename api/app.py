@@ -15,6 +15,7 @@ from api.context import RequestContext
 from api.guard import RequestGuard
 from api.routes import (
     access,
+    api_keys,
     group_roles,
     groups,
     health,
@@ -79,6 +80,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         resources.router,
         groups.router,
         group_roles.router,
+        api_keys.router,
     )
     for router in routers:
         app.include_router(router)

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.deps import CONSISTENCY, TOKEN, Reads, bearer, request_body
 from api.guard import replaying
 from api.models.resources import BatchCheckRequest, BatchCheckResponse, CheckRequest, CheckResponse
+from api.scopes import needs
 from api.services import Services
 from domain.errors import NotFound
 from projections.access import queries
@@ -64,9 +65,11 @@ async def answer_check(
 
 
 def documented(body_model: type[BaseModel]) -> dict[str, Any]:
-    """OpenAPI for a route served without dependencies: what they would have documented."""
+    """OpenAPI for a route served without dependencies: what they would have documented. A
+    check changes nothing: a ``read`` key may make it."""
     headers = Reads.header_schemas()
     return {
+        **needs("read"),
         "security": [{bearer.scheme_name: []}],
         "parameters": [
             {"name": name, "in": "header", "required": False, "schema": headers[name]}

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers, State
 
 from api.context import event_context
 from api.errors import ApiError, invalid_parameters
-from api.services import Services
+from api.services import Grant, Services
 from domain.events import Actor, EventContext
 from domain.store import Committed
 from projections.freshness import EVERYTHING, Freshness, Wanted
@@ -53,17 +53,22 @@ def bearer_secret(headers: Headers) -> str | None:
     return credentials if scheme.lower() == "bearer" and credentials else None
 
 
-async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
-    """The actor of an API key (the bearer credentials), or 401; with ``load=False``, 401 for
+async def grant_for(services: Services, secret: str | None, *, load: bool = True) -> Grant:
+    """What an API key (the bearer credentials) may do, or 401; with ``load=False``, 401 for
     a key not remembered too (for callers that must not block)."""
     if secret is None:
         raise ApiError(401, "unauthorized", "Missing API key: send 'Authorization: Bearer sk_…'.")
-    actor = services.keys.remembered(secret)
-    if actor is None and load:  # loading the key reads the event store: off the event loop
-        actor = await run_in_threadpool(services.keys.actor, secret)
-    if actor is None:
+    grant = services.keys.remembered(secret)
+    if grant is None and load:  # loading the key reads the event store: off the event loop
+        grant = await run_in_threadpool(services.keys.grant, secret)
+    if grant is None:
         raise ApiError(401, "unauthorized", "Invalid API key.")
-    return actor
+    return grant
+
+
+async def actor_for(services: Services, secret: str | None, *, load: bool = True) -> Actor:
+    """The actor of an API key, or 401 (as ``grant_for``)."""
+    return (await grant_for(services, secret, load=load)).actor
 
 
 async def authenticate(

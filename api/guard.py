@@ -1,7 +1,8 @@
 """The gate every request passes before it is routed.
 
-- A request that may carry a body is authenticated first: without a valid API key it answers
-  401 before a byte of its body is read.
+- A request is authenticated first, and its API key's scopes enforced (``api/scopes.py``):
+  without a valid key it answers 401, without the scope its route needs 403, before a byte of
+  its body is read. A key restricted to organizations is held to them once the body is read.
 - A body larger than the limit answers 413, decided from ``Content-Length`` or while the body
   streams in, so an oversized upload is never held in memory.
 - Text PostgreSQL cannot store (NUL, and lone UTF-16 surrogates, which JSON can spell as
@@ -23,12 +24,17 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import actor_for, bearer_secret
+from api.deps import bearer_secret, grant_for
 from api.errors import ApiError, error_body
-from api.services import Services
+from api.scopes import RouteScopes, refuse_elsewhere, refuse_unscoped
+from api.services import Grant, Services
+from domain.api_keys import Scope as KeyScope
+from domain.errors import DomainError
+from projections.freshness import NotFreshEnough
 
 # Anything that may decode to NUL or a surrogate: a cheap scan first, a full look only then.
 SUSPECT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
@@ -72,8 +78,16 @@ def _invalid(status: int, fields: list[str], where: str) -> JSONResponse:
     )
 
 
-# Every route that takes a body needs an API key; the public ones (health, docs) are GETs.
+# A request that may carry a body is never read unauthenticated, even one no route takes.
 WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+async def answer(scope: Scope, error: Exception) -> Response:
+    """The app's own answer to an error raised before the request is routed."""
+    handlers = scope["app"].exception_handlers
+    handler = next(handlers[kind] for kind in type(error).__mro__ if kind in handlers)
+    response: Response = await handler(Request(scope), error)
+    return response
 
 
 class RequestGuard:
@@ -81,12 +95,20 @@ class RequestGuard:
         self.app = app
         self.services = services
         self.max_body_bytes = services.max_body_bytes
+        self.routes = RouteScopes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refused = self._refused_target(scope) or await self._unauthenticated(scope)
+        routed = self.routes.route(scope)
+        grant: Grant | None = None
+        refused: Response | None = self._refused_target(scope)
+        if refused is None:
+            try:
+                grant = await self._authorized(scope, routed)
+            except ApiError as error:
+                refused = await answer(scope, error)
         if refused is None:
             declared = Headers(scope=scope).get("content-length")
             if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
@@ -103,6 +125,12 @@ class RequestGuard:
             if fields:
                 await _invalid(422, fields, "request body")(scope, receive, send)
                 return
+        if grant is not None and routed is not None:
+            try:
+                await refuse_elsewhere(self.services, grant, scope, routed[1], body)
+            except (ApiError, DomainError, NotFreshEnough) as error:
+                await (await answer(scope, error))(scope, receive, send)
+                return
         await self.app(scope, replaying(body, receive), send)
 
     def _refused_target(self, scope: Scope) -> JSONResponse | None:
@@ -118,14 +146,19 @@ class RequestGuard:
                 return _invalid(400, fields, "query")
         return None
 
-    async def _unauthenticated(self, scope: Scope) -> JSONResponse | None:
-        if scope["method"] not in WITH_BODY:
-            return None  # a route without a body authenticates as it is routed
-        try:
-            await actor_for(self.services, bearer_secret(Headers(scope=scope)))
-        except ApiError as refused:
-            return JSONResponse(error_body(refused.code, refused.message), refused.status)
-        return None
+    async def _authorized(
+        self, scope: Scope, routed: tuple[KeyScope | None, dict[str, str]] | None
+    ) -> Grant | None:
+        """The request's grant, refused (``ApiError``) unless it has the scope its route needs;
+        None for a route that takes no key."""
+        needed = None if routed is None else routed[0]
+        if needed is None:
+            if routed is None and scope["method"] in WITH_BODY:
+                await grant_for(self.services, bearer_secret(Headers(scope=scope)))
+            return None
+        grant = await grant_for(self.services, bearer_secret(Headers(scope=scope)))
+        refuse_unscoped(grant, needed)
+        return grant
 
     def _too_large(self) -> JSONResponse:
         return JSONResponse(

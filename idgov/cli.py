@@ -23,10 +23,13 @@ if TYPE_CHECKING:
     from consumers.checkpoints import Publish
     from idgov.bootstrap import System
 
+from domain.api_keys import SCOPES
+from domain.errors import DomainError
 from domain.events import SYSTEM, EventContext
+from domain.services.api_keys import ApiKeyService
 from idgov import logs
 from idgov.database import Database
-from idgov.embedded import embedded_postgres
+from idgov.embedded import embedded_postgres, running_url
 from idgov.settings import Settings
 
 log = structlog.get_logger("idgov")
@@ -34,12 +37,19 @@ SYSTEM_CONTEXT = EventContext(actor=SYSTEM, source="system")
 
 
 @contextmanager
-def _system(settings: Settings, *, embedded_allowed: bool = False) -> Iterator[System]:
+def _system(
+    settings: Settings, *, embedded_allowed: bool = False, beside_running: bool = False
+) -> Iterator[System]:
+    """``beside_running``: on the embedded PostgreSQL of an ``idgov up`` running on the data
+    dir, if there is one (it owns the data dir, so no other server may start on it)."""
     from idgov.bootstrap import System
 
     with ExitStack() as stack:
+        running = running_url(settings.data_dir) if beside_running else None
         if settings.database_url:
             url = settings.database_url
+        elif running is not None:
+            url = running
         elif embedded_allowed:
             url = stack.enter_context(embedded_postgres(settings.data_dir))
         else:
@@ -235,10 +245,43 @@ def replay(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{args.name}: rebuilt and swapped in at position {position}")
 
 
-def create_api_key(settings: Settings, args: argparse.Namespace) -> None:
-    with _system(settings, embedded_allowed=not settings.database_url) as system:
-        result, secret = system.commands.api_keys.create_api_key(SYSTEM_CONTEXT, name=args.name)
+@contextmanager
+def _keys(settings: Settings) -> Iterator[ApiKeyService]:
+    """Key commands work on a stopped installation and beside a running one alike."""
+    local = not settings.database_url
+    with _system(settings, embedded_allowed=local, beside_running=local) as system:
+        try:
+            yield system.commands.api_keys
+        except DomainError as refused:  # an unknown key or organization: nothing changed
+            sys.exit(f"{refused.code}: {refused.message}")
+
+
+def create_key(settings: Settings, args: argparse.Namespace) -> None:
+    with _keys(settings) as keys:
+        result, secret = keys.create_api_key(
+            SYSTEM_CONTEXT,
+            name=args.name,
+            scopes=tuple(args.scope or ["admin"]),
+            organization_ids=tuple(args.organization or ()),
+        )
         print(f"{result.value.id}\n{secret}")
+
+
+def list_keys(settings: Settings, _: argparse.Namespace) -> None:
+    with _keys(settings) as keys:
+        for key in keys.api_keys():
+            organizations = ",".join(key.organization_ids) or "*"
+            state = "revoked" if key.revoked else "active"
+            print(
+                f"{key.id}\t{key.name}\t{key.display_hint}\t{','.join(key.scopes)}"
+                f"\t{organizations}\t{state}"
+            )
+
+
+def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
+    with _keys(settings) as keys:
+        keys.revoke_api_key(SYSTEM_CONTEXT, args.key_id)
+        print(f"{args.key_id}: revoked")
 
 
 def contract(settings: Settings, _: argparse.Namespace) -> None:
@@ -383,9 +426,22 @@ def main(argv: list[str] | None = None) -> None:
     ).set_defaults(run=contract)
     audit = commands.add_parser("audit", help="evidence of what was recorded")
     _add_ledger_commands(audit.add_subparsers(dest="audit_command", required=True))
-    key = commands.add_parser("create-api-key", help="create an API key and print it once")
-    key.add_argument("--name", required=True)
-    key.set_defaults(run=create_api_key)
+    keys = commands.add_parser("keys", help="create, list and revoke API keys").add_subparsers(
+        dest="keys", required=True
+    )
+    create = keys.add_parser("create", help="create an API key and print its secret once")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope", action="append", choices=SCOPES, help="repeatable; admin when left out"
+    )
+    create.add_argument(
+        "--organization", action="append", help="restrict the key to it (repeatable)"
+    )
+    create.set_defaults(run=create_key)
+    keys.add_parser("list", help="list API keys (never their secrets)").set_defaults(run=list_keys)
+    revoke = keys.add_parser("revoke", help="revoke an API key")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(run=revoke_key)
 
     args = parser.parse_args(argv)
     settings = Settings()

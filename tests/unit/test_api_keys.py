@@ -12,9 +12,10 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
-from domain.api_keys import ApiKey, keyed_digest
+from domain.api_keys import ApiKey, Scope, keyed_digest
+from domain.application import IdentityApplication
 from domain.catalog import is_public
-from domain.errors import Conflict
+from domain.errors import Conflict, Invalid
 from domain.events import Actor, EventContext
 from domain.serialization import event_to_json
 from idgov.bootstrap import server_key
@@ -67,28 +68,74 @@ def test_a_key_authenticates_until_revoked_and_only_under_its_server_key() -> No
     assert again.value.code == "api_key_already_exists"
 
 
-def test_a_version_1_key_event_reads_without_its_digest() -> None:
-    app = in_memory_app()
-    v1 = {
+def _stored_key(app: IdentityApplication, key_id: str, version: int, **facts: str) -> None:
+    """A key's ``Created`` event as a version of idgov before this one stored it."""
+    state = {
         "timestamp": "2024-05-01T12:00:00.000001Z",
         "context": {"actor": {"type": "system", "id": "idgov"}, "source": "system"},
         "originator_topic": get_topic(ApiKey),
-        "name": "old",
-        "secret_digest": hashlib.sha256(b"sk_old").hexdigest(),
         "display_hint": "sk_old…_old",
+        **facts,
+        **({"class_version": version} if version > 1 else {}),
     }
-    app.store.recorder.insert_events(
-        [
-            StoredEvent(
-                originator_id="key_0123456789abcdef",
-                originator_version=1,
-                topic=get_topic(ApiKey.Created),
-                state=json.dumps(v1).encode(),
-            )
-        ]
+    stored = StoredEvent(
+        originator_id=key_id,
+        originator_version=1,
+        topic=get_topic(ApiKey.Created),
+        state=json.dumps(state).encode(),
     )
+    app.store.recorder.insert_events([stored])
+
+
+def test_a_version_1_key_event_reads_without_its_digest() -> None:
+    app = in_memory_app()
+    digest = hashlib.sha256(b"sk_old").hexdigest()
+    _stored_key(app, "key_0123456789abcdef", 1, name="old", secret_digest=digest)
     (created,) = app.store.events.get("key_0123456789abcdef")
     assert "secret_digest" not in json.loads(event_to_json(created))
+
+
+def test_keys_made_before_scopes_read_as_admin_keys_of_every_organization() -> None:
+    app = in_memory_app()
+    _stored_key(app, "key_01BEFORESCOPES", 2, name="before scopes")
+    key = app.store.load(ApiKey, "key_01BEFORESCOPES", "API key")
+    assert (key.scopes, key.organization_ids) == (("admin",), ())
+    assert [k.id for k in app.api_keys.api_keys()] == ["key_01BEFORESCOPES"]
+
+
+def test_a_scoped_key_publishes_its_scopes_and_organizations_never_its_secret() -> None:
+    app = in_memory_app()
+    organization = app.organizations.create_organization(CONTEXT, name="Acme").value
+    created, secret = app.api_keys.create_api_key(
+        CONTEXT, name="auditor", scopes=("read", "audit:read"), organization_ids=(organization.id,)
+    )
+    key_id = created.value.id
+    app.api_keys.revoke_api_key(CONTEXT, key_id)
+    created_event, revoked_event = (
+        json.loads(event_to_json(e)) for e in app.store.events.get(key_id)
+    )
+    assert created_event["scopes"] == ["read", "audit:read"]
+    assert created_event["organization_ids"] == [organization.id]
+    assert secret not in json.dumps([created_event, revoked_event])
+    listed = {k.id: k for k in app.api_keys.api_keys()}
+    assert listed[key_id].revoked
+    assert listed[key_id].scopes == ("read", "audit:read")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "organization_ids", "field"),
+    [((), (), "scopes"), (("read",), ("org_01MISSING",), "organization_ids")],
+)
+def test_a_key_needs_a_scope_and_organizations_that_exist(
+    scopes: tuple[Scope, ...], organization_ids: tuple[str, ...], field: str
+) -> None:
+    app = in_memory_app()
+    with pytest.raises(Invalid) as refused:
+        app.api_keys.create_api_key(
+            CONTEXT, name="odd", scopes=scopes, organization_ids=organization_ids
+        )
+    assert refused.value.field == field
+    assert list(app.api_keys.api_keys()) == []
 
 
 def test_a_malformed_setting_is_named_without_its_value(monkeypatch: pytest.MonkeyPatch) -> None:
