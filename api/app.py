@@ -14,6 +14,7 @@ from api.context import RequestContext
 from api.guard import RequestGuard
 from api.routes import (
     access,
+    audit,
     group_roles,
     groups,
     health,
@@ -73,6 +74,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         resources.router,
         groups.router,
         group_roles.router,
+        audit.router,
     )
     for router in routers:
         app.include_router(router)

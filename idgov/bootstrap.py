@@ -15,12 +15,17 @@ from domain.store import EVENT_STORE_STREAM, EventStore
 from idgov.database import Database, ReadModelDatastore, schema_lock, statement_reads
 from idgov.settings import Settings
 from projections.access import AccessModel
+from projections.audit import AuditModel
 from projections.base import ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
 from projections.freshness import Freshness, Wakeups
 from projections.index import ReadSideIndex
 
-READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
+READ_MODELS: dict[str, type[ReadModel]] = {
+    "directory": DirectoryModel,
+    "access": AccessModel,
+    "audit": AuditModel,
+}
 
 
 def server_key(settings: Settings) -> bytes:
