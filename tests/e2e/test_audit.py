@@ -3,6 +3,8 @@ after; filters and paging answer exactly; a malformed ``X-Idgov-Actor`` changes 
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.support import unique
-from tests.servers import Server
+from tests.servers import IDGOV, Server
 
 AUDIT = "/audit/events"
 ORGS = "/organizations"
@@ -202,10 +204,41 @@ def test_a_malformed_acting_principal_is_refused_and_changes_nothing(
 ) -> None:
     before = client.get(AUDIT, params={"limit": 1}).json()["data"]
     response = client.post(
-        ORGS, json={"name": unique("Refused")}, headers={ON_BEHALF_OF: header.encode("utf-8")}
+        ORGS,
+        json={"name": unique("Refused")},
+        headers={ON_BEHALF_OF.encode(): header.encode("utf-8")},
     )
     assert response.status_code == 422
     body = response.json()
     assert body["code"] == "invalid_request_parameters"
     assert body["errors"] == [{"field": ON_BEHALF_OF, "code": "invalid_format"}]
     assert client.get(AUDIT, params={"limit": 1}).json()["data"] == before
+
+
+def test_the_command_line_prints_the_same_records(
+    server: Server, client: httpx.Client, story: dict[str, Any]
+) -> None:
+    org = story["org"]
+    types = "organization_membership.roles_changed,role_assignment.removed"
+    listed = _list(client, organization_id=org["id"], event_type=types)
+    printed = subprocess.run(
+        [
+            IDGOV,
+            "audit",
+            "events",
+            "--org",
+            org["id"],
+            "--type",
+            types.split(",")[0],
+            "--type",
+            types.split(",")[1],
+            "--since",
+            listed[0]["occurred_at"],
+        ],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert [json.loads(line) for line in printed.splitlines()] == listed
