@@ -34,7 +34,6 @@ class AuditEventPublic(Public):
     event_type: str
     organization_id: str | None
     occurred_at: datetime
-    recorded_at: datetime = Field(description="When the audit log recorded the event.")
     actor: AuditActor = Field(description="The credential that made the change.")
     on_behalf_of: AuditActor | None = Field(
         description="The principal the actor acted for (``X-Idgov-Actor``), if it said so."

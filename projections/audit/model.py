@@ -1,7 +1,7 @@
 """Tables of the audit read model, and how an event becomes one record.
 
-Every public event becomes a row keyed by its event-store position: when (occurred, and
-recorded here), who (the actor, and the principal it acted for), from where (request id,
+Every public event becomes a row keyed by its event-store position: when (the event's
+timestamp: it is recorded in the command's transaction), who (the actor, and the principal it acted for), from where (request id,
 channel, client address and user agent), what (the event type and the objects it touched,
 named as they were then), the change (before and after of each field the event states), why
 (the reason) and the outcome. Names come from ``names``, which this model keeps from the
@@ -37,8 +37,8 @@ class AuditModel(ReadModel):
         return [
             "CREATE TABLE IF NOT EXISTS events ("
             " position bigint PRIMARY KEY, event_type text NOT NULL, organization_id text,"
-            " occurred_at timestamptz NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(),"
-            " actor jsonb NOT NULL, on_behalf_of jsonb, actor_ids text[] NOT NULL,"
+            " occurred_at timestamptz NOT NULL, actor jsonb NOT NULL, on_behalf_of jsonb,"
+            " actor_ids text[] NOT NULL,"
             " source text NOT NULL, request_id text, client_ip text, user_agent text,"
             " reason text, targets jsonb NOT NULL, target_ids text[] NOT NULL,"
             " changes jsonb NOT NULL, outcome text NOT NULL, names text NOT NULL)",
