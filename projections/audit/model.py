@@ -1,11 +1,12 @@
 """Tables of the audit read model, and how an event becomes one record.
 
 Every public event becomes a row keyed by its event-store position: when (the event's
-timestamp: it is recorded in the command's transaction), who (the actor, and the principal it acted for), from where (request id,
-channel, client address and user agent), what (the event type and the objects it touched,
-named as they were then), the change (before and after of each field the event states), why
-(the reason) and the outcome. Names come from ``names``, which this model keeps from the
-events themselves, so a record shows the name an object had when the event happened.
+timestamp; it is recorded in the command's transaction), who (the actor, and the principal it
+acted for), from where (request id, channel, client address and user agent), what (the event
+type and the objects it touched, named as they were then), the change (before and after of
+each field the event states), why (the reason) and the outcome. Names come from ``objects``,
+which this model keeps from the events themselves, so a record shows the name an object had
+when the event happened.
 """
 
 from __future__ import annotations
