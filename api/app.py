@@ -16,6 +16,7 @@ from api.guard import RequestGuard
 from api.routes import (
     access,
     api_keys,
+    audit,
     group_roles,
     groups,
     health,
@@ -81,6 +82,7 @@ def create_app(services: Services, lifespan: Lifespan[FastAPI] | None = None) ->
         groups.router,
         group_roles.router,
         api_keys.router,
+        audit.router,
     )
     for router in routers:
         app.include_router(router)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from typing import cast
 
 import structlog
 from fastapi import Request
@@ -11,12 +13,17 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import invalid_parameters
-from domain.events import Actor, EventContext
+from domain.events import Actor, ActorType, EventContext
 
 REQUEST_ID = "X-Request-Id"
 REASON = "X-Idgov-Reason"
+ON_BEHALF_OF = "X-Idgov-Actor"
 READ_POSITION = "X-Idgov-Read-Position"
 MAX_REASON = 1000
+MAX_USER_AGENT = 512
+# ``<kind>:<id>``, e.g. ``user:user_01HXYZ`` or ``user:alice@example.com``: printable ASCII.
+_ON_BEHALF_OF = re.compile(r"(user|directory|system):([\x21-\x7e]{1,255})")
+_UNSTORABLE = re.compile("[\x00-\x1f\x7f]")
 
 log = structlog.get_logger("idgov.api")
 
@@ -65,12 +72,33 @@ class RequestContext:
 
 
 def event_context(request: Request, actor: Actor) -> EventContext:
+    user_agent = request.headers.get("User-Agent")
     return EventContext(
         actor=actor,
         source="api",
         request_id=getattr(request.state, "request_id", None),
         reason=_reason(request.headers.get(REASON)),
+        on_behalf_of=_on_behalf_of(request.headers.get(ON_BEHALF_OF)),
+        client_ip=request.client.host if request.client else None,
+        # Described by the client, not asserted: kept readable and bounded rather than refused.
+        user_agent=_UNSTORABLE.sub("\ufffd", user_agent[:MAX_USER_AGENT]) if user_agent else None,
     )
+
+
+def _on_behalf_of(header: str | None) -> Actor | None:
+    """The principal the calling application acts for, as ``<kind>:<id>`` (kind ``user``,
+    ``directory`` or ``system``); anything else is refused."""
+    if header is None:
+        return None
+    found = _ON_BEHALF_OF.fullmatch(header)
+    if found is None:
+        raise invalid_parameters(
+            f"{ON_BEHALF_OF} must be '<kind>:<id>': kind user, directory or system, and an id of"
+            " 1 to 255 printable ASCII characters (e.g. 'user:user_01HXYZ').",
+            "invalid_format",
+            ON_BEHALF_OF,
+        )
+    return Actor(type=cast(ActorType, found.group(1)), id=found.group(2))
 
 
 def _reason(header: str | None) -> str | None:

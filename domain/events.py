@@ -11,6 +11,7 @@ body and the published JSON Schema are one and the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -40,13 +41,20 @@ SYSTEM = Actor(type="system", id="idgov")
 
 @dataclass(frozen=True)
 class EventContext:
-    """Who, through which channel, under which request, and why."""
+    """Who (and for whom), through which channel, under which request, from where, and why.
+
+    ``actor`` is the credential that made the change (an API key, a directory); ``on_behalf_of``
+    is the principal it acted for, when it said so. Events recorded before these fields
+    existed load with them empty."""
 
     actor: Actor
     source: EventSource
     organization_id: str | None = None
     request_id: str | None = None
     reason: str | None = None
+    on_behalf_of: Actor | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
 
     def for_organization(self, organization_id: str | None) -> EventContext:
         return replace(self, organization_id=organization_id)
@@ -71,6 +79,16 @@ class IdgovAggregate(BaseAggregate[str]):
 
     class Created(Event, DomainCreatedEvent):
         pass
+
+
+def fields_added(**defaults: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An upcast for a version that added fields: stored events of the older version had no
+    such facts recorded, so they read as ``defaults`` (unknown)."""
+
+    def upcast(state: dict[str, Any]) -> dict[str, Any]:
+        return {**defaults, **state}
+
+    return upcast
 
 
 def _snake(name: str) -> str:

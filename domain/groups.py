@@ -15,7 +15,7 @@ from __future__ import annotations
 from eventsourcing.domain import event
 
 from domain import ids
-from domain.events import EventContext, IdgovAggregate
+from domain.events import EventContext, IdgovAggregate, fields_added
 
 
 class Group(IdgovAggregate):
@@ -40,31 +40,50 @@ class Group(IdgovAggregate):
 
     def rename(self, name: str, context: EventContext) -> None:
         if name != self.name:
-            self._renamed(name, context)
+            self._renamed(self.name, name, context)
 
     class Renamed(IdgovAggregate.Event):
+        # Version 1 carried the new name only.
+        class_version = 2
+        previous_name: str | None
         name: str
 
+        upcast_v1_v2 = staticmethod(fields_added(previous_name=None))
+
     @event(Renamed)
-    def _renamed(self, name: str, context: EventContext) -> None:
+    def _renamed(self, previous_name: str | None, name: str, context: EventContext) -> None:
         self.name = name
 
     def describe(self, description: str | None, context: EventContext) -> None:
         if description != self.description:
-            self._described(description, context)
+            self._described(self.description, description, context)
 
     class Described(IdgovAggregate.Event):
+        # Version 1 carried the new description only.
+        class_version = 2
+        previous_description: str | None
         description: str | None
 
+        upcast_v1_v2 = staticmethod(fields_added(previous_description=None))
+
     @event(Described)
-    def _described(self, description: str | None, context: EventContext) -> None:
+    def _described(
+        self, previous_description: str | None, description: str | None, context: EventContext
+    ) -> None:
         self.description = description
 
+    def delete(self, context: EventContext) -> None:
+        self._deleted(self.name, context)
+
     class Deleted(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the group id only.
+        class_version = 2
+        name: str | None
+
+        upcast_v1_v2 = staticmethod(fields_added(name=None))
 
     @event(Deleted)
-    def delete(self, context: EventContext) -> None:
+    def _deleted(self, name: str | None, context: EventContext) -> None:
         self.deleted = True
 
 
@@ -90,11 +109,21 @@ class GroupMember(IdgovAggregate):
         self.organization_id = organization_id
         self.deleted = False
 
+    def remove(self, context: EventContext) -> None:
+        self._removed(self.group_id, self.organization_membership_id, context)
+
     class Removed(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the member id only.
+        class_version = 2
+        group_id: str | None
+        organization_membership_id: str | None
+
+        upcast_v1_v2 = staticmethod(fields_added(group_id=None, organization_membership_id=None))
 
     @event(Removed)
-    def remove(self, context: EventContext) -> None:
+    def _removed(
+        self, group_id: str | None, organization_membership_id: str | None, context: EventContext
+    ) -> None:
         self.deleted = True
 
 
@@ -124,11 +153,26 @@ class GroupRoleAssignment(IdgovAggregate):
         self.resource_id = resource_id
         self.deleted = False
 
+    def remove(self, context: EventContext) -> None:
+        self._removed(self.group_id, self.role_slug, self.resource_id, context)
+
     class Removed(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the assignment id only.
+        class_version = 2
+        group_id: str | None
+        role_slug: str | None
+        resource_id: str | None
+
+        upcast_v1_v2 = staticmethod(fields_added(group_id=None, role_slug=None, resource_id=None))
 
     @event(Removed)
-    def remove(self, context: EventContext) -> None:
+    def _removed(
+        self,
+        group_id: str | None,
+        role_slug: str | None,
+        resource_id: str | None,
+        context: EventContext,
+    ) -> None:
         self.deleted = True
 
 

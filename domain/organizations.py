@@ -7,7 +7,7 @@ from typing import Literal
 
 from eventsourcing.domain import event
 
-from domain.events import EventContext, IdgovAggregate
+from domain.events import EventContext, IdgovAggregate, fields_added
 
 DomainState = Literal["pending", "verified", "failed", "legacy_verified", "legacy_dns_verified"]
 
@@ -48,11 +48,19 @@ class Organization(IdgovAggregate):
         self.allow_profiles_outside_organization = allow_profiles_outside_organization
         self.deleted = False
 
+    def rename(self, name: str, context: EventContext) -> None:
+        self._renamed(self.name, name, context)
+
     class Renamed(IdgovAggregate.Event):
+        # Version 1 carried the new name only.
+        class_version = 2
+        previous_name: str | None
         name: str
 
+        upcast_v1_v2 = staticmethod(fields_added(previous_name=None))
+
     @event(Renamed)
-    def rename(self, name: str, context: EventContext) -> None:
+    def _renamed(self, previous_name: str | None, name: str, context: EventContext) -> None:
         self.name = name
 
     class ExternalIdChanged(IdgovAggregate.Event):
@@ -96,9 +104,16 @@ class Organization(IdgovAggregate):
     ) -> None:
         self.allow_profiles_outside_organization = allow_profiles_outside_organization
 
+    def delete(self, context: EventContext) -> None:
+        self._deleted(self.name, context)
+
     class Deleted(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the organization id only.
+        class_version = 2
+        name: str | None
+
+        upcast_v1_v2 = staticmethod(fields_added(name=None))
 
     @event(Deleted)
-    def delete(self, context: EventContext) -> None:
+    def _deleted(self, name: str | None, context: EventContext) -> None:
         self.deleted = True

@@ -11,7 +11,7 @@ from eventsourcing.domain import event
 
 from domain import ids
 from domain.errors import Rejected
-from domain.events import EventContext, IdgovAggregate
+from domain.events import EventContext, IdgovAggregate, fields_added
 
 RESOURCE = "authz_resource"
 
@@ -64,30 +64,42 @@ class Resource(IdgovAggregate):
     def rename(self, name: str, context: EventContext) -> None:
         self._refuse_on_root("renamed")
         if name != self.name:
-            self._renamed(name, context)
+            self._renamed(self.name, name, context)
 
     def follow_organization_name(self, name: str, context: EventContext) -> None:
         """The root resource carries its organization's name."""
         if self.is_root and name != self.name:
-            self._renamed(name, context)
+            self._renamed(self.name, name, context)
 
     class Renamed(IdgovAggregate.Event):
+        # Version 1 carried the new name only.
+        class_version = 2
+        previous_name: str | None
         name: str
 
+        upcast_v1_v2 = staticmethod(fields_added(previous_name=None))
+
     @event(Renamed)
-    def _renamed(self, name: str, context: EventContext) -> None:
+    def _renamed(self, previous_name: str | None, name: str, context: EventContext) -> None:
         self.name = name
 
     def describe(self, description: str | None, context: EventContext) -> None:
         self._refuse_on_root("changed")
         if description != self.description:
-            self._described(description, context)
+            self._described(self.description, description, context)
 
     class Described(IdgovAggregate.Event):
+        # Version 1 carried the new description only.
+        class_version = 2
+        previous_description: str | None
         description: str | None
 
+        upcast_v1_v2 = staticmethod(fields_added(previous_description=None))
+
     @event(Described)
-    def _described(self, description: str | None, context: EventContext) -> None:
+    def _described(
+        self, previous_description: str | None, description: str | None, context: EventContext
+    ) -> None:
         self.description = description
 
     def move(self, parent_resource_id: str, context: EventContext) -> None:
@@ -105,11 +117,28 @@ class Resource(IdgovAggregate):
     ) -> None:
         self.parent_resource_id = parent_resource_id
 
+    def delete(self, context: EventContext) -> None:
+        self._deleted(self.name, self.resource_type_slug, self.external_id, context)
+
     class Deleted(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the resource id only.
+        class_version = 2
+        name: str | None
+        resource_type_slug: str | None
+        external_id: str | None
+
+        upcast_v1_v2 = staticmethod(
+            fields_added(name=None, resource_type_slug=None, external_id=None)
+        )
 
     @event(Deleted)
-    def delete(self, context: EventContext) -> None:
+    def _deleted(
+        self,
+        name: str | None,
+        resource_type_slug: str | None,
+        external_id: str | None,
+        context: EventContext,
+    ) -> None:
         self.deleted = True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from eventsourcing.domain import event
 
 from domain import ids
-from domain.events import EventContext, IdgovAggregate
+from domain.events import EventContext, IdgovAggregate, fields_added
 
 ROLE_ASSIGNMENT = "role_assignment"
 
@@ -42,9 +42,26 @@ class RoleAssignment(IdgovAggregate):
         self.resource_id = resource_id
         self.deleted = False
 
+    def remove(self, context: EventContext) -> None:
+        self._removed(self.organization_membership_id, self.role_slug, self.resource_id, context)
+
     class Removed(IdgovAggregate.Event):
-        pass
+        # Version 1 carried the assignment id only.
+        class_version = 2
+        organization_membership_id: str | None
+        role_slug: str | None
+        resource_id: str | None
+
+        upcast_v1_v2 = staticmethod(
+            fields_added(organization_membership_id=None, role_slug=None, resource_id=None)
+        )
 
     @event(Removed)
-    def remove(self, context: EventContext) -> None:
+    def _removed(
+        self,
+        organization_membership_id: str | None,
+        role_slug: str | None,
+        resource_id: str | None,
+        context: EventContext,
+    ) -> None:
         self.deleted = True

@@ -27,13 +27,18 @@ from idgov.database import (
 )
 from idgov.settings import Settings
 from projections.access import AccessModel
+from projections.audit import AuditModel
 from projections.base import ProjectionView, ReadModel, kafka_stream
 from projections.directory import DirectoryModel
 from projections.freshness import Freshness, Wakeups
 from projections.index import ReadSideIndex
 from projections.ledger import schema as ledger
 
-READ_MODELS: dict[str, type[ReadModel]] = {"directory": DirectoryModel, "access": AccessModel}
+READ_MODELS: dict[str, type[ReadModel]] = {
+    "directory": DirectoryModel,
+    "access": AccessModel,
+    "audit": AuditModel,
+}
 
 
 def server_key(settings: Settings) -> bytes:

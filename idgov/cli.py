@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -284,6 +285,34 @@ def revoke_key(settings: Settings, args: argparse.Namespace) -> None:
         print(f"{args.key_id}: revoked")
 
 
+def audit_events(settings: Settings, args: argparse.Namespace) -> None:
+    """The audit log's records, oldest first, one JSON object a line (as ``GET /audit/events``
+    answers them), read from the audit model as it is."""
+    from api.models.audit import AuditEventPublic
+    from projections.audit.queries import AuditFilter, events
+    from projections.pagination import PageRequest
+
+    where = AuditFilter(
+        organization_id=args.org,
+        actor_id=args.actor,
+        target_id=args.target,
+        event_types=tuple(t for value in args.type for t in value.split(",") if t),
+        occurred_after=args.since,
+        occurred_before=args.until,
+        search=args.q,
+    )
+    with _system(settings, embedded_allowed=not settings.database_url) as system:
+        after = None
+        with system.reads.pool.connection() as conn:
+            while True:
+                page = events(conn, PageRequest(limit=100, after=after, order="asc"), where)
+                for row in page.rows:
+                    print(AuditEventPublic.from_row(row).model_dump_json())
+                if page.after is None:
+                    return
+                after = page.after
+
+
 def contract(settings: Settings, _: argparse.Namespace) -> None:
     from consumers.contract import render
 
@@ -425,7 +454,19 @@ def main(argv: list[str] | None = None) -> None:
         "contract", help="print the AsyncAPI document of the event topic"
     ).set_defaults(run=contract)
     audit = commands.add_parser("audit", help="evidence of what was recorded")
-    _add_ledger_commands(audit.add_subparsers(dest="audit_command", required=True))
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    _add_ledger_commands(audit_commands)
+    listing = audit_commands.add_parser("events", help="print audit records as JSON lines, oldest first")
+    listing.add_argument("--org", help="an organization id")
+    listing.add_argument("--actor", help="an actor's id, or the id of whom it acted for")
+    listing.add_argument("--target", help="the id of an object the events touched")
+    listing.add_argument(
+        "--type", action="append", default=[], help="event types, repeated or comma-separated"
+    )
+    listing.add_argument("--since", type=datetime.fromisoformat, help="occurred at or after")
+    listing.add_argument("--until", type=datetime.fromisoformat, help="occurred before")
+    listing.add_argument("--q", help="text in the names of the targets and actors")
+    listing.set_defaults(run=audit_events)
     keys = commands.add_parser("keys", help="create, list and revoke API keys").add_subparsers(
         dest="keys", required=True
     )

@@ -50,7 +50,8 @@ class ReadModel(ABC):
     def handlers(self) -> dict[type[Any], Handler]:
         """Which event classes change this model, and how."""
 
-    def apply(self, cursor: Cursor[DictRow], event: Any) -> None:
+    def apply(self, cursor: Cursor[DictRow], event: Any, position: int) -> None:
+        """Apply ``event``, found at ``position`` of its stream (the event store's position)."""
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(cursor, event)
@@ -194,7 +195,7 @@ class ProjectionView(PostgresTrackingRecorder):
                 dead = 0
                 for delivery in due:
                     if delivery.error is None:
-                        self.model.apply(cursor, delivery.event)
+                        self.model.apply(cursor, delivery.event, delivery.position)
                     else:
                         self._dead_letter(cursor, delivery, delivery.error)
                         dead += 1
@@ -208,7 +209,7 @@ class ProjectionView(PostgresTrackingRecorder):
         if delivery.error is None:
             try:
                 with cursor.connection.transaction():  # a failing event undoes only itself
-                    self.model.apply(cursor, delivery.event)
+                    self.model.apply(cursor, delivery.event, delivery.position)
                 return True
             except Exception:
                 error = traceback.format_exc(limit=5)

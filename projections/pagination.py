@@ -74,3 +74,9 @@ def fetch_page(
     if request.order == "normal":
         return Page(rows, before=onward_cursor, after=backward_cursor)
     return Page(rows, before=backward_cursor, after=onward_cursor)
+
+
+def anywhere(text: str) -> str:
+    """The ``LIKE`` pattern that finds ``text`` anywhere, its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
