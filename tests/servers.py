@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,8 @@ from pathlib import Path
 import httpx
 
 from idgov.bootstrap import READ_MODELS
-from tests.helpers import free_port
+from tests.helpers import KAFKA_START_TIMEOUT_S, KAFKA_STOP_TIMEOUT_S, free_port
+from tests.helpers import _kafka_sh as kafka_sh
 
 IDGOV = shutil.which("idgov", path=str(Path(sys.executable).parent)) or "idgov"
 LOG_DIR = Path(
@@ -164,3 +166,54 @@ def kafka_stack(database_url: str, bootstrap: str, topic: str, **settings: str) 
         yield server
     finally:
         server.stop()
+
+
+class RestartableBroker:
+    """A broker of its own (deploy/kafka/kafka.sh on free ports) that a test may SIGKILL and start
+    again: its topics and offsets survive, as on a real host after a crash."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.env = {
+            **os.environ,
+            "KAFKA_PORT": str(free_port()),
+            "KAFKA_CONTROLLER_PORT": str(free_port()),
+            "KAFKA_RUN_DIR": str(run_dir),
+            "KAFKA_KEEP_DATA": "1",
+        }
+
+    def start(self) -> str:
+        """Starts it (or finds it running) and returns its bootstrap address."""
+        return kafka_sh("start", self.env, KAFKA_START_TIMEOUT_S)
+
+    def kill(self) -> None:
+        """SIGKILL, no clean shutdown; returns once the process is gone."""
+        pid = int((self.run_dir / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        while Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        kafka_sh("stop", self.env, KAFKA_STOP_TIMEOUT_S)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(") ", 1)[1].startswith("Z")
+
+
+@contextmanager
+def restartable_broker() -> Iterator[RestartableBroker]:
+    """A started ``RestartableBroker``, stopped and its data removed afterwards."""
+    broker = RestartableBroker(Path(tempfile.mkdtemp(prefix="idgov-kafka-restartable-")))
+    try:
+        broker.start()
+        yield broker
+    finally:
+        try:
+            broker.stop()
+        finally:
+            shutil.rmtree(broker.run_dir, ignore_errors=True)
