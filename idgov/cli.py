@@ -456,7 +456,9 @@ def main(argv: list[str] | None = None) -> None:
     audit = commands.add_parser("audit", help="evidence of what was recorded")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     _add_ledger_commands(audit_commands)
-    listing = audit_commands.add_parser("events", help="print audit records as JSON lines, oldest first")
+    listing = audit_commands.add_parser(
+        "events", help="print audit records as JSON lines, oldest first"
+    )
     listing.add_argument("--org", help="an organization id")
     listing.add_argument("--actor", help="an actor's id, or the id of whom it acted for")
     listing.add_argument("--target", help="the id of an object the events touched")
