@@ -38,10 +38,42 @@ FIELDS: dict[str, Field] = {
     ),
     "EventContext.request_id": Field("The id of the request that made it.", "req_7f3c2e"),
     "EventContext.source": Field("The channel: api, scim, sso, dashboard or system.", "api"),
+    "EventContext.on_behalf_of": Field(
+        "Whom the actor acted for (X-Idgov-Actor), when it said; null otherwise."
+    ),
+    "EventContext.client_ip": Field(
+        "The address of the HTTP client that made the request, when one did.", "203.0.113.7"
+    ),
+    "EventContext.user_agent": Field(
+        "The HTTP client's User-Agent (at most 512 characters), when one made the request.",
+        "workos-python/5.0",
+    ),
     "Actor.type": Field("What kind of actor: api_key, user, directory or system.", "api_key"),
     "Actor.id": Field("The actor's id.", "key_01HXYZ7Q4RVB3N0M6C8D2E5F9G"),
     "Actor.name": Field("The actor's name, when it has one.", "deploy key"),
     # Facts, by name.
+    "scopes": Field("What the key may do: admin, read and audit:read.", ["read"]),
+    "organization_ids": Field(
+        "The organizations the key is restricted to; empty for every organization.",
+        [_ORGANIZATION_ID],
+    ),
+    "previous_name": Field("The name before the change (null in events stored before).", "Acme"),
+    "previous_description": Field(
+        "The description before the change (null in events stored before).", "Can read."
+    ),
+    "previous_email": Field(
+        "The email address before the change (null in events stored before).",
+        "ada@example.com",
+    ),
+    "previous_first_name": Field(
+        "The first name before the change (null in events stored before).", "Ada"
+    ),
+    "previous_last_name": Field(
+        "The last name before the change (null in events stored before).", "Lovelace"
+    ),
+    "previous_role_slugs": Field(
+        "The roles held before the change (null in events stored before).", ["member"]
+    ),
     "id": Field("The object's id.", "org_domain_01HXYZ7Q4RVB3N0M6C8D2E5F9G"),
     "name": Field("The name, for people.", "Acme"),
     "description": Field("What it is for, for people.", "Can read every project."),

@@ -301,7 +301,8 @@ def audit_events(settings: Settings, args: argparse.Namespace) -> None:
         occurred_before=args.until,
         search=args.q,
     )
-    with _system(settings, embedded_allowed=not settings.database_url) as system:
+    local = not settings.database_url
+    with _system(settings, embedded_allowed=local, beside_running=local) as system:
         after = None
         with system.reads.pool.connection() as conn:
             while True:
