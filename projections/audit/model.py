@@ -4,9 +4,12 @@ Every public event becomes a row keyed by its event-store position: when (the ev
 timestamp; it is recorded in the command's transaction), who (the actor, and the principal it
 acted for), from where (request id, channel, client address and user agent), what (the event
 type and the objects it touched, named as they were then), the change (before and after of
-each field the event states), why (the reason) and the outcome. Names come from ``objects``,
-which this model keeps from the events themselves, so a record shows the name an object had
-when the event happened.
+each field the event states), why (the reason) and the outcome.
+
+Events arrive one partition at a time (a user's on the environment's, a membership's on its
+organization's), so a record never copies another object's name: ``names`` keeps every name
+an object had from the position it got it, and a reader names a record's targets as they
+were at its position. The model is the same whatever order the partitions arrive in.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from psycopg.types.json import Jsonb
 
 from domain.catalog import is_public
 from domain.events import DomainCreatedEvent, event_type
-from domain.memberships import OrganizationMembership
 from domain.serialization import event_to_dict
 from domain.users import User
 from projections.base import Handler, ReadModel
@@ -49,10 +51,13 @@ class AuditModel(ReadModel):
             "CREATE INDEX IF NOT EXISTS events_by_actor ON events USING gin (actor_ids)",
             "CREATE INDEX IF NOT EXISTS events_by_target ON events USING gin (target_ids)",
             "CREATE INDEX IF NOT EXISTS events_by_time ON events (occurred_at)",
-            # Every object as the events have told it so far: its latest name, and the objects
-            # its creation named (a membership's user and organization), by id, with their kind.
-            "CREATE TABLE IF NOT EXISTS objects ("
-            " id text PRIMARY KEY, name text, related jsonb NOT NULL DEFAULT '{}')",
+            # The objects an object's creation named (a membership's user and organization),
+            # by id, with their kind; its later events share its partition, so it is known.
+            "CREATE TABLE IF NOT EXISTS objects (id text PRIMARY KEY, related jsonb NOT NULL)",
+            # Every name an object had, from the position of the event that gave it.
+            "CREATE TABLE IF NOT EXISTS names ("
+            " id text NOT NULL, position bigint NOT NULL, name text NOT NULL,"
+            " PRIMARY KEY (id, position))",
         ]
 
     def handlers(self) -> dict[type[Any], Handler]:
@@ -68,12 +73,9 @@ class AuditModel(ReadModel):
         refs = _references(facts)
         if context["organization_id"]:
             refs.setdefault(context["organization_id"], "organization")
-        _remember(cursor, event, _display_name(cursor, event, facts), refs)
+        _remember(cursor, event, position, _display_name(event, facts), refs)
         targets = _targets(cursor, kind.partition(".")[0], event.originator_id, refs)
         actors = [context["actor"], context["on_behalf_of"]]
-        actor_names = _names(cursor, [a["id"] for a in actors if a is not None])
-        for actor in filter(None, actors):
-            actor["name"] = actor["name"] or actor_names.get(actor["id"])
         cursor.execute(
             "INSERT INTO events (position, event_type, organization_id, occurred_at, actor,"
             " on_behalf_of, actor_ids, source, request_id, client_ip, user_agent, reason,"
@@ -104,44 +106,38 @@ class AuditModel(ReadModel):
 def _searchable(
     targets: list[dict[str, Any]], actors: list[dict[str, Any] | None], facts: dict[str, Any]
 ) -> str:
-    """The names free text finds a record by: its targets' and actors' names, and the names an
-    event changed from and to (a rename is found by the old name too)."""
-    names = [x["name"] for x in [*targets, *actors] if x and x["name"]]
+    """The names the event itself states, which free text finds it by beside its targets' names
+    then: those it changed from and to (a rename is found by the old name too), and the
+    actors' as the request gave them."""
+    names = [x["name"] for x in actors if x and x["name"]]
     names += [v for k, v in facts.items() if k.endswith(("name", "email")) and isinstance(v, str)]
     return "\n".join(dict.fromkeys(names))
 
 
-def _display_name(cursor: Cursor[DictRow], event: Any, facts: dict[str, Any]) -> str | None:
+def _display_name(event: Any, facts: dict[str, Any]) -> str | None:
     """The name an event gives its object, if it gives one: users go by their email, as
-    WorkOS shows them, and a membership by its user's."""
+    WorkOS shows them."""
     if isinstance(event, User.Created | User.EmailChanged):
         return str(facts["email"])
-    if isinstance(event, OrganizationMembership.Created):
-        return _names(cursor, [facts["user_id"]]).get(facts["user_id"])
     name = facts.get("name")
     return name if isinstance(name, str) else None
 
 
-def _remember(cursor: Cursor[DictRow], event: Any, name: str | None, refs: dict[str, str]) -> None:
+def _remember(
+    cursor: Cursor[DictRow], event: Any, position: int, name: str | None, refs: dict[str, str]
+) -> None:
     if isinstance(event, DomainCreatedEvent):
         cursor.execute(
-            "INSERT INTO objects (id, name, related) VALUES (%s, %s, %s)"
-            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, related = excluded.related",
-            (event.originator_id, name, Jsonb(refs)),
+            "INSERT INTO objects (id, related) VALUES (%s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET related = excluded.related",
+            (event.originator_id, Jsonb(refs)),
         )
-    elif name is not None:
+    if name is not None:
         cursor.execute(
-            "INSERT INTO objects (id, name) VALUES (%s, %s)"
-            " ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-            (event.originator_id, name),
+            "INSERT INTO names (id, position, name) VALUES (%s, %s, %s)"
+            " ON CONFLICT (id, position) DO NOTHING",
+            (event.originator_id, position, name),
         )
-
-
-def _names(cursor: Cursor[DictRow], ids: list[str]) -> dict[str, str]:
-    rows = cursor.execute(
-        "SELECT id, name FROM objects WHERE id = ANY(%s) AND name IS NOT NULL", (ids,)
-    ).fetchall()
-    return {row["id"]: row["name"] for row in rows}
 
 
 def _references(facts: dict[str, Any]) -> dict[str, str]:
@@ -163,8 +159,7 @@ def _targets(
     everything = {aggregate_id: aggregate, **refs}
     for ref, kind in (row["related"] if row else {}).items():
         everything.setdefault(ref, kind)
-    names = _names(cursor, list(everything))
-    return [{"type": kind, "id": ref, "name": names.get(ref)} for ref, kind in everything.items()]
+    return [{"type": kind, "id": ref} for ref, kind in everything.items()]
 
 
 def _changes(event: Any, facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
