@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -246,39 +245,10 @@ async def _body(receive: Receive) -> bytes:
 
 
 def install(app: FastAPI, services: Services, reads: APIRouter) -> None:
-    """The middleware, and the header documented on every command POST. Installed before the
-    check lane, so that the lane runs first."""
+    """The middleware (its header is documented with the others, in ``api.openapi``). Installed
+    before the check lane, so that the lane runs first."""
     app.add_middleware(Idempotency, services=services, reads=reads)
-    make_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document(make_openapi(), reads)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _routes(router: APIRouter) -> list[APIRoute]:
     return [route for route in router.routes if isinstance(route, APIRoute)]
-
-
-def document(openapi: dict[str, Any], reads: APIRouter) -> dict[str, Any]:
-    """The header as a parameter of every command POST in the OpenAPI document."""
-    read_paths = {route.path for route in _routes(reads)}
-    parameter = {
-        "name": HEADER,
-        "in": "header",
-        "required": False,
-        "description": (
-            "A unique key for this request (1 to 255 visible ASCII characters; a UUID). A retry "
-            "with the same key, API key and request answers the first answer with "
-            f"`{REPLAYED}: true` and commits nothing; kept 24 hours by default."
-        ),
-        "schema": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 255},
-    }
-    for path, operations in openapi.get("paths", {}).items():
-        post = operations.get("post")
-        if post is not None and path not in read_paths:
-            post.setdefault("parameters", []).append(parameter)
-    return openapi

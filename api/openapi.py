@@ -20,7 +20,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from api.context import READ_POSITION, REASON, REQUEST_ID
+from api import idempotency
+from api.context import ON_BEHALF_OF, READ_POSITION, REASON, REQUEST_ID
 from api.deps import CONSISTENCY, TOKEN
 from api.guard import WITH_BODY
 from api.models.errors import ErrorBody, FieldError
@@ -148,6 +149,24 @@ REQUEST_HEADERS = (
         lambda op: op.changes,
         {"type": "string", "maxLength": 1000},
         "Quarterly access review",
+    ),
+    Header(
+        ON_BEHALF_OF,
+        "Whom the calling application acts for, as `<kind>:<id>` (kind `user`, `directory` or"
+        " `system`; the id 1 to 255 printable ASCII characters), kept in the change's events"
+        " beside the API key; anything else answers 422.",
+        lambda op: op.changes,
+        {"type": "string", "pattern": "^(user|directory|system):[\\x21-\\x7e]{1,255}$"},
+        "user:user_01HXYZ7Q4RVB3N0M6C8D2E5F9G",
+    ),
+    Header(
+        idempotency.HEADER,
+        "A unique key for this request (1 to 255 visible ASCII characters; a UUID). A retry"
+        " with the same key, API key and request answers the first answer with"
+        f" `{idempotency.REPLAYED}: true` and commits nothing; kept 24 hours by default.",
+        lambda op: op.changes and op.method.upper() == "POST",
+        {"type": "string", "pattern": idempotency.KEY_PATTERN, "maxLength": 255},
+        "5f0c8a3e-7d3b-4f0e-9f59-2b1c7a6e4d21",
     ),
 )
 
