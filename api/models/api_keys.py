@@ -13,9 +13,16 @@ from domain.api_keys import ApiKey, Scope
 
 class ApiKeyCreate(RequestBody):
     name: str = Field(min_length=1, max_length=255)
-    scopes: list[Scope] = Field(min_length=1, max_length=3)
+    scopes: list[Scope] = Field(
+        min_length=1,
+        max_length=3,
+        description="What the key may do: admin (everything), read, audit:read.",
+        examples=[["read"]],
+    )
     organization_ids: list[str] = Field(
-        default_factory=list, max_length=100, description="none: every organization"
+        default_factory=list,
+        max_length=100,
+        description="The organizations the key is restricted to; none: every organization.",
     )
 
 
@@ -23,10 +30,14 @@ class ApiKeyPublic(BaseModel):
     object: Literal["api_key"] = "api_key"
     id: str
     name: str
-    display_hint: str
-    scopes: list[Scope]
-    organization_ids: list[str]
-    revoked: bool
+    display_hint: str = Field(
+        description="The secret's ends, to recognise the key by (never enough to guess it)."
+    )
+    scopes: list[Scope] = Field(description="What the key may do: admin, read, audit:read.")
+    organization_ids: list[str] = Field(
+        description="The organizations the key is restricted to; empty: every organization."
+    )
+    revoked: bool = Field(description="Whether the key was revoked: it is then refused.")
     created_at: datetime
 
     @classmethod

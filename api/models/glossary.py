@@ -24,6 +24,18 @@ _PERMISSION_SLUG = Term("The permission's slug.", "projects:read")
 _CURSOR = "An object id: the page of objects {} it in the list's order."
 
 PARAMETERS: dict[str, Term] = {
+    "actor": Term(
+        "An actor's id: the API key that made the change, or whom it acted for.",
+        "user_01HXYZ7Q4RVB3N0M6C8D2E5F9G",
+    ),
+    "target": Term("The id of an object the change touched.", "org_01HXYZ7Q4RVB3N0M6C8D2E5F9G"),
+    "event_type": Term(
+        "Event types, repeated or comma-separated.", "organization.renamed,organization.deleted"
+    ),
+    "occurred_after": Term("Changes at or after this instant (ISO 8601).", "2026-01-01T00:00:00Z"),
+    "occurred_before": Term("Changes before this instant (ISO 8601).", "2026-02-01T00:00:00Z"),
+    "q": Term("Text in the names of the objects and actors, as they were then.", "Acme"),
+    "api_key_id": Term("The API key's id.", "key_01HXYZ7Q4RVB3N0M6C8D2E5F9G"),
     "organization_id": _ORGANIZATION_ID,
     "organization": Term("The organization's id (the SDK's older name).", _ORGANIZATION_ID[1]),
     "organization_membership_id": _MEMBERSHIP_ID,

@@ -24,22 +24,16 @@ def list_audit_events(
     reads: AuditReads,
     page: Pagination,
     organization_id: Annotated[str | None, Query(max_length=255)] = None,
-    actor: Annotated[
-        str | None,
-        Query(max_length=255, description="An actor's id, or the id of whom it acted for."),
-    ] = None,
-    target: Annotated[str | None, Query(max_length=255, description="A target's id.")] = None,
-    event_type: Annotated[
-        list[str] | None,
-        Query(description="Event types, repeated or comma-separated (organization.created)."),
-    ] = None,
-    occurred_after: Annotated[datetime | None, Query(description="Inclusive.")] = None,
-    occurred_before: Annotated[datetime | None, Query(description="Exclusive.")] = None,
-    q: Annotated[
-        str | None,
-        Query(max_length=255, description="Text in the names of targets and actors, then."),
-    ] = None,
+    actor: Annotated[str | None, Query(max_length=255)] = None,
+    target: Annotated[str | None, Query(max_length=255)] = None,
+    event_type: Annotated[list[str] | None, Query()] = None,
+    occurred_after: Annotated[datetime | None, Query()] = None,
+    occurred_before: Annotated[datetime | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=255)] = None,
 ) -> ListResponse[AuditEventPublic]:
+    """The audit trail: one record per recorded change, oldest first by default, each with who
+    made it and for whom, from where, what it touched (named as it was then), the change
+    before and after, and why. Every filter given must hold."""
     for name, cursor in (("before", page.before), ("after", page.after)):
         if cursor is not None and not (cursor.isascii() and cursor.isdigit() and len(cursor) < 20):
             raise invalid_parameters(f"'{name}' is an audit event's id.", "invalid_format", name)

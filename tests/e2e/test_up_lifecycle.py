@@ -113,7 +113,7 @@ def test_one_command_runs_the_pipeline_and_one_signal_stops_it(
 
     processes = _supervised(on_kafka)
     commands = sorted(command.split("idgov ", 1)[1] for command in processes.values())
-    assert commands == ["api", "project access", "project directory", "relay"]
+    assert commands == ["api", "project access", "project audit", "project directory", "relay"]
     up = on_kafka.processes["up"]
     assert up.stop(timeout=90) == 0, up.tail()
     _nothing_left(data_dir, processes)

@@ -102,7 +102,7 @@ def _staged(system: System, stack: contextlib.ExitStack) -> Scene:
         CONTEXT, user_id=user, organization_id=org, role_slugs=["viewer"]
     ).value.id
     services = system.services()
-    assert services.keys.actor(SECRET) is not None  # remembered from now on
+    assert services.keys.grant(SECRET) is not None  # remembered from now on
     system.freshness["access"].wait_for_everything_committed(timeout=30)
     return Scene(system.database, services, membership, workspace)
 
