@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, Literal, Self, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from projections.pagination import Page
 
@@ -43,3 +44,13 @@ def listed(page: Page, public: Callable[[dict[str, Any]], T]) -> ListResponse[T]
         data=[public(row) for row in page.rows],
         list_metadata=ListMetadata(before=page.before, after=page.after),
     )
+
+
+def _iso_8601(value: Any) -> Any:
+    """Instants are ISO 8601 text, as documented: pydantic would also take a number of seconds."""
+    if isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit():
+        raise ValueError("an ISO 8601 instant, e.g. 2026-01-15T09:30:00Z")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_8601)]

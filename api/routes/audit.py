@@ -3,7 +3,6 @@ extension, not part of the WorkOS API)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import Pagination, Reads, reads
 from api.errors import invalid_parameters
 from api.models.audit import AuditEventPublic
-from api.models.common import ListResponse, listed
+from api.models.common import Instant, ListResponse, listed
 from projections.audit import queries
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -27,8 +26,8 @@ def list_audit_events(
     actor: Annotated[str | None, Query(max_length=255)] = None,
     target: Annotated[str | None, Query(max_length=255)] = None,
     event_type: Annotated[list[str] | None, Query()] = None,
-    occurred_after: Annotated[datetime | None, Query()] = None,
-    occurred_before: Annotated[datetime | None, Query()] = None,
+    occurred_after: Annotated[Instant | None, Query()] = None,
+    occurred_before: Annotated[Instant | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=255)] = None,
 ) -> ListResponse[AuditEventPublic]:
     """The audit trail: one record per recorded change, oldest first by default, each with who
